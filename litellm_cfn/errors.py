@@ -1,0 +1,62 @@
+"""The one exception family of litellm-cfn; the CLI edge turns each into a message and exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_NEEDS_APPROVAL = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding about a spec: an error or a warning."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}:"
+        what = f" {self.path}:" if self.path else ""
+        label = " warning:" if self.severity == "warning" else ""
+        return f"{where}{what}{label} {self.message}"
+
+
+class LitellmCfnError(Exception):
+    """Base of every error the tool reports to a user without a traceback."""
+
+    exit_code = EXIT_FAILED
+
+
+class InputError(LitellmCfnError):
+    """Bad input or usage: a missing file, an unreadable spec, a refused output folder."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SpecError(InputError):
+    """A spec with one or more located problems, all reported at once."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [str(p) for p in self.problems]
+        file = self.problems[0].file if self.problems else "spec"
+        lines.append(f"{count} {noun} in {file}")
+        super().__init__("\n".join(lines))
+
+
+class BuildError(LitellmCfnError):
+    """The spec was valid but the build failed: a quota exceeded or lint errors."""
+
+
+class InternalError(LitellmCfnError):
+    """A bug in litellm-cfn itself (for example two stacks exporting one output name)."""

@@ -1,0 +1,116 @@
+"""platform.yaml as a typed, immutable PlatformSpec: the contract between users and the compiler.
+
+The model modules of this package do not use `from __future__ import annotations`: pydantic
+would then evaluate every annotation string at import, a measurable share of `build`'s time.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field, ValidationError, model_validator
+from typing_extensions import Self
+
+from litellm_cfn import source
+from litellm_cfn.errors import SpecError
+from litellm_cfn.spec.base import Model, Violation, check_rules, checked, invalid, matching
+from litellm_cfn.spec.bastion import Bastion
+from litellm_cfn.spec.eks import Eks
+from litellm_cfn.spec.iam import Iam
+from litellm_cfn.spec.rds import Rds
+from litellm_cfn.spec.vpc import Vpc
+
+__all__ = ["LoadedSpec", "PlatformSpec", "load_spec", "validate_data"]
+
+Name = matching(
+    r"[a-z][a-z0-9-]{1,30}",
+    "is not a platform name: 2 to 31 lowercase letters, digits and '-', starting with a letter",
+)
+Environment = matching(
+    r"[a-z0-9-]{1,16}", "is not an environment name: 1 to 16 lowercase letters, digits and '-'"
+)
+Region = matching(
+    r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
+)
+_TAG_CHARACTERS = r"[\w .:/=+@-]"
+TagValue = matching(f"{_TAG_CHARACTERS}{{0,256}}", "is not a tag value (up to 256 characters)")
+
+
+def _tag_key(key: str) -> str:
+    if key.lower().startswith("aws:"):
+        raise invalid("tag keys starting with 'aws:' are reserved for AWS")
+    return key
+
+
+TagKey = checked(
+    matching(f"{_TAG_CHARACTERS}{{1,128}}", "is not a tag key (1 to 128 characters)"), _tag_key
+)
+
+
+class PlatformSpec(Model):
+    """One LiteLLM platform on AWS: everything `build` needs, validated once at load time."""
+
+    name: Name = Field(description="Platform name; prefixes stack and resource names.")
+    environment: Environment = Field("prod", description="Environment, e.g. prod or dev.")
+    region: Region = Field(
+        "us-east-1", description="Default region for deploy (templates stay region-agnostic)."
+    )
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict, max_length=40, description="Tags on every taggable resource."
+    )
+    vpc: Vpc = Field(default_factory=Vpc)
+    eks: Eks = Field(default_factory=Eks)
+    rds: Rds = Field(default_factory=Rds)
+    iam: Iam = Field(default_factory=Iam)
+    bastion: Bastion = Field(default_factory=Bastion)
+
+    @property
+    def stack_name(self) -> str:
+        """Root stack name and the prefix of resource names: `<name>-<environment>`."""
+        return f"{self.name}-{self.environment}"
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster's name: `eks.cluster_name`, else the seed's `<name>-eks`."""
+        return self.eks.cluster_name or f"{self.name}-eks"
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check_rules(self._zones_in_region())
+        return self
+
+    def _zones_in_region(self) -> Violation | None:
+        foreign = [z for z in self.vpc.availability_zones if z[:-1] != self.region]
+        if foreign:
+            return (
+                "vpc.availability_zones",
+                f"{', '.join(foreign)} not in region {self.region}",
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec and where each of its values was written."""
+
+    spec: PlatformSpec
+    source: source.SourceMap
+
+
+def validate_data(data: object, where: source.SourceMap) -> PlatformSpec:
+    """Validate parsed YAML, raising a SpecError that lists every problem with its position."""
+    if data is None:
+        raise SpecError(
+            [where.problem((), "the file is empty: a spec needs at least `name: <platform name>`")]
+        )
+    try:
+        return PlatformSpec.model_validate(data)
+    except ValidationError as error:
+        from litellm_cfn.spec.problems import problems_from
+
+        raise SpecError(problems_from(error, where)) from None
+
+
+def load_spec(path: Path, display: str | None = None) -> LoadedSpec:
+    """Read, parse and validate a platform.yaml."""
+    data, where = source.load(path, display)
+    return LoadedSpec(validate_data(data, where), where)

@@ -1,0 +1,42 @@
+"""Shared fixtures: specs from text, built outputs, and the repository's paths."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from litellm_cfn.errors import SpecError
+from litellm_cfn.source import parse
+from litellm_cfn.spec import PlatformSpec, validate_data
+
+REPO = Path(__file__).resolve().parent.parent
+SPECS = sorted((REPO / "specs").glob("*.yaml"))
+GOOD_FIXTURES = sorted((REPO / "tests" / "fixtures" / "good").glob("*.yaml"))
+
+
+def spec_from(text: str, file: str = "platform.yaml") -> PlatformSpec:
+    """Validate YAML text (dedented) as a platform spec."""
+    data, where = parse(textwrap.dedent(text), file)
+    return validate_data(data, where)
+
+
+def problems_of(text: str) -> list[str]:
+    """The problem lines a spec text produces (without the summary line)."""
+    with pytest.raises(SpecError) as caught:
+        spec_from(text)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> Callable[[str], Path]:
+    """Write spec text to a file under tmp_path and return its path."""
+
+    def write(text: str, name: str = "platform.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write

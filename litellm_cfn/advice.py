@@ -1,0 +1,97 @@
+"""Warnings about valid specs that are probably not what the user wants; they never fail a build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from ipaddress import IPv4Network
+
+from litellm_cfn.errors import Problem
+from litellm_cfn.source import SourceMap
+from litellm_cfn.spec import PlatformSpec
+
+# Pods per node under the VPC CNI without prefix delegation (ENIs x (IPs per ENI - 1) + 2) for
+# current Nitro sizes; unknown sizes fall back to kubelet's default ceiling of 110.
+_PODS_BY_SIZE = {
+    "nano": 4, "micro": 4, "small": 11, "medium": 17, "large": 29, "xlarge": 58, "2xlarge": 58,
+    "4xlarge": 234, "8xlarge": 234, "9xlarge": 234, "12xlarge": 234, "16xlarge": 737,
+    "18xlarge": 737, "24xlarge": 737, "32xlarge": 737, "48xlarge": 737, "metal": 737,
+}  # fmt: skip
+_DEFAULT_PODS = 110
+_PRIVATE_RANGES = tuple(
+    IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def pods_per_node(instance_type: str) -> int:
+    """Estimated pod IPs one node of `instance_type` takes from its subnet."""
+    return _PODS_BY_SIZE.get(instance_type.split(".", 1)[1], _DEFAULT_PODS)
+
+
+def node_addresses_needed(spec: PlatformSpec) -> int:
+    """Addresses every node group needs at max_size: a node IP plus its pods' IPs."""
+    return sum(
+        group.max_size * (1 + max(pods_per_node(t) for t in group.instance_types))
+        for group in spec.eks.node_groups.values()
+    )
+
+
+def advise(spec: PlatformSpec, where: SourceMap) -> list[Problem]:
+    """Every warning for `spec`, located like errors."""
+    return [
+        where.problem(path, message, severity="warning")
+        for path, message in (
+            *_private_subnets_hold_every_pod(spec),
+            *_spot_groups_are_diversified(spec),
+            *_production_is_highly_available(spec),
+            *_vpc_uses_private_addresses(spec),
+            *_traffic_is_logged(spec),
+        )
+    ]
+
+
+Advice = Iterator[tuple[tuple[str | int, ...], str]]
+
+
+def _private_subnets_hold_every_pod(spec: PlatformSpec) -> Advice:
+    capacity = sum(s.usable for s in spec.vpc.subnet_plan.tier("private"))
+    needed = node_addresses_needed(spec)
+    if needed > capacity:
+        yield (
+            ("eks", "node_groups"),
+            f"at max_size the node groups may need {needed:,} pod and node addresses but the "
+            f"private subnets hold {capacity:,}: lower private_subnet_newbits for larger subnets "
+            "(see the seed's IP address planning)",
+        )
+
+
+def _spot_groups_are_diversified(spec: PlatformSpec) -> Advice:
+    for name, group in spec.eks.node_groups.items():
+        if group.capacity_type == "SPOT" and len(group.instance_types) == 1:
+            yield (
+                ("eks", "node_groups", name, "instance_types"),
+                "a SPOT group with one instance type loses every node when that pool is "
+                "reclaimed; list several similar types",
+            )
+
+
+def _production_is_highly_available(spec: PlatformSpec) -> Advice:
+    if spec.environment != "prod":
+        return
+    if spec.vpc.single_nat_gateway:
+        yield (
+            ("vpc", "single_nat_gateway"),
+            "one NAT gateway is a single point of failure for all egress in prod",
+        )
+    if not spec.rds.multi_az:
+        yield (("rds", "multi_az"), "a single-AZ database in prod has no standby to fail over to")
+
+
+def _vpc_uses_private_addresses(spec: PlatformSpec) -> Advice:
+    cidr = IPv4Network(spec.vpc.cidr)
+    if not any(cidr.subnet_of(private) for private in _PRIVATE_RANGES):
+        yield (("vpc", "cidr"), f"{cidr} is not a private (RFC 1918) range")
+
+
+def _traffic_is_logged(spec: PlatformSpec) -> Advice:
+    if not spec.vpc.flow_logs.enabled:
+        yield (("vpc", "flow_logs", "enabled"), "without flow logs, network traffic is not recorded")

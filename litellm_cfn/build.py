@@ -1,0 +1,65 @@
+"""The build pipeline: spec -> templates -> output folder -> lint, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from litellm_cfn.compiler import compile_platform
+from litellm_cfn.errors import BuildError, InputError
+from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.writer import MANIFEST, RenderedTemplate, manifest, render, replacing, write_files
+from nested_stacks import STACKS
+from nested_stacks.base import StackModule
+
+DEFAULT_OUT = Path("templates_out")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a successful build wrote, and cfn-lint's warnings (never errors) about it."""
+
+    out: Path
+    templates: list[RenderedTemplate]
+    lint_warnings: list[str]
+    linted: bool
+
+
+def default_out(spec: PlatformSpec) -> Path:
+    """`templates_out/<name>-<environment>`, so building several specs keeps each output."""
+    return DEFAULT_OUT / spec.stack_name
+
+
+def build(
+    spec: PlatformSpec, out: Path, lint: bool = True, stacks: tuple[StackModule, ...] = STACKS
+) -> BuildResult:
+    """Compile `spec` into `out`; on any failure `out` is left exactly as it was."""
+    rendered = render(compile_platform(spec, stacks))
+    files = {r.file: r.text for r in rendered} | {MANIFEST: manifest(spec.stack_name, rendered)}
+    warnings: list[str] = []
+    try:
+        with replacing(out) as stage:
+            write_files(stage, files)
+            if lint:
+                warnings = _lint(stage, [r.file for r in rendered], spec.region, out)
+    except OSError as error:
+        raise InputError(f"{out}: cannot write the build output: {error.strerror or error}") from None
+    return BuildResult(out, rendered, warnings, lint)
+
+
+def _lint(stage: Path, files: list[str], region: str, out: Path) -> list[str]:
+    from litellm_cfn.lint import lint_templates
+
+    findings = lint_templates(stage, files, region)
+    errors = [str(f) for f in findings if f.is_error]
+    if errors:
+        raise BuildError(
+            "\n".join(
+                [
+                    *errors,
+                    f"cfn-lint found {len(errors)} error(s); {out} was left unchanged "
+                    "(build with --no-lint to inspect the templates)",
+                ]
+            )
+        )
+    return [str(f) for f in findings]

@@ -1,0 +1,72 @@
+"""Text a person reads: the validate summary and the subnet plan as the seed's table."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+
+from litellm_cfn.network import SubnetPlan
+from litellm_cfn.spec import PlatformSpec
+
+_PURPOSE = {
+    "public": "NAT gateways, load balancers",
+    "private": "EKS worker nodes, pods",
+    "database": "RDS instances",
+}
+
+
+def summary(spec: PlatformSpec) -> str:
+    """One line saying what the spec describes."""
+    groups = len(spec.eks.node_groups)
+    return (
+        f"platform {spec.stack_name} in {spec.region}: EKS {spec.cluster_name} "
+        f"(Kubernetes {spec.eks.cluster_version}, {groups} node group{'s' if groups != 1 else ''}), "
+        f"RDS {spec.rds.instance_class}{' Multi-AZ' if spec.rds.multi_az else ''}, "
+        f"bastion {'on' if spec.bastion.enabled else 'off'}"
+    )
+
+
+def subnet_table(spec: PlatformSpec) -> str:
+    """The subnet plan: type, AZ, CIDR, usable IPs (size - 5) and purpose, then address use."""
+    plan = spec.vpc.subnet_plan
+    zones = spec.vpc.availability_zones
+    header = ("Subnet Type", "AZ", "CIDR Block", "IPs Available", "Purpose")
+    rows = [
+        (
+            s.tier.capitalize(),
+            zones[s.az_index] if zones else str(s.az_index + 1),
+            str(s.cidr),
+            f"{s.usable:,}",
+            _PURPOSE[s.tier],
+        )
+        for s in plan.subnets
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    right_aligned = {3}
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [
+            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        return "  ".join(cells).rstrip()
+
+    title = f"Subnet plan for VPC {plan.vpc} across {spec.vpc.az_count} availability zones"
+    table = [title, "", line(header), line(tuple("-" * w for w in widths))]
+    table += [line(row) for row in rows]
+    return "\n".join([*table, "", *_address_use(plan)])
+
+
+def _address_use(plan: SubnetPlan) -> list[str]:
+    start = plan.vpc.network_address
+    last = IPv4Address(int(start) + plan.needed - 1)
+    gaps = plan.needed - plan.allocated
+    used = f"Address space used: {start} - {last} ({plan.needed:,} IPs in {len(plan.subnets)} subnets"
+    used += f", {gaps:,} of them alignment gaps)" if gaps else ")"
+    lines = [used]
+    free = plan.vpc.num_addresses - plan.needed
+    if free:
+        lines.append(
+            f"Address space available: {last + 1} - {plan.vpc.broadcast_address} "
+            f"({free:,} IPs for future expansion)"
+        )
+    return lines

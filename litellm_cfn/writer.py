@@ -1,0 +1,125 @@
+"""Rendered templates -> an output folder, all or nothing, with a manifest of what was written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from litellm_cfn import __version__
+from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.errors import BuildError, InputError
+from litellm_cfn.quotas import quota_breaches
+from litellm_cfn.render import to_yaml
+
+MANIFEST = "manifest.json"
+GENERATOR = "litellm-cfn"
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """One template file's text and what the manifest says about it."""
+
+    file: str
+    text: str
+    resources: int
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the file's bytes."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def render(compiled: CompiledPlatform) -> list[RenderedTemplate]:
+    """Every template as YAML text, refusing any that breaks a CloudFormation quota."""
+    rendered, breaches = [], []
+    for file, template in compiled.templates.items():
+        as_dict = template.to_dict()
+        text = to_yaml(as_dict)
+        breaches += quota_breaches(file, as_dict, text)
+        rendered.append(RenderedTemplate(file, text, len(as_dict.get("Resources", {}))))
+    if breaches:
+        raise BuildError("\n".join(breaches))
+    return rendered
+
+
+def manifest(platform: str, rendered: list[RenderedTemplate]) -> str:
+    """manifest.json: each file's sha256, size and resource count (no timestamps)."""
+    document = {
+        "generator": f"{GENERATOR} {__version__}",
+        "platform": platform,
+        "root": ROOT_FILE,
+        "templates": {
+            r.file: {"bytes": len(r.text.encode()), "resources": r.resources, "sha256": r.sha256}
+            for r in rendered
+        },
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    """Write text files into an existing folder."""
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="\n")
+
+
+@contextmanager
+def replacing(out: Path) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces `out` only if the block succeeds.
+
+    A failure anywhere (rendering, writing, linting) leaves `out` as it was and no staging
+    folder behind, so there is never a half-written output.
+    """
+    _refuse_foreign_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        stage.chmod(0o755)
+        yield stage
+        _swap(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _swap(stage: Path, out: Path) -> None:
+    if not out.exists():
+        stage.rename(out)
+        return
+    previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.parent))
+    previous.rmdir()
+    out.rename(previous)
+    try:
+        stage.rename(out)
+    except OSError:
+        previous.rename(out)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """Only an absent folder, an empty one or an earlier build output may be replaced."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --out")
+    if not any(out.iterdir()) or _is_build_output(out):
+        return
+    raise InputError(
+        f"{out}: not empty and not a litellm-cfn build output (no {MANIFEST}); "
+        "refusing to replace it: choose a new or empty --out folder"
+    )
+
+
+def _is_build_output(folder: Path) -> bool:
+    try:
+        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and str(document.get("generator", "")).startswith(GENERATOR)
+

@@ -1,0 +1,57 @@
+"""Customer-managed KMS keys: rotation on, retained on delete, a policy naming who may use them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from awacs import kms as kms_actions
+from awacs.aws import Allow, PolicyDocument, Principal, Statement
+from troposphere import Ref, Template, kms
+
+from litellm_cfn.spec import PlatformSpec
+from nested_stacks.policies import account_root
+
+# In a key policy "Resource" is the key itself; AWS requires "*" there.
+THIS_KEY = "*"
+
+
+def customer_managed_key(
+    template: Template,
+    spec: PlatformSpec,
+    logical_id: str,
+    alias: str,
+    purpose: str,
+    users: Sequence[Statement],
+) -> kms.Key:
+    """Add a rotating, retained key for `purpose`, usable by the `users` statements.
+
+    Its alias, `alias/<name>/<environment>/<alias>`, lets people find it in the console.
+    """
+    administer = Statement(
+        Sid="AccountAdministersKeyThroughIam",
+        Effect=Allow,
+        Principal=Principal("AWS", account_root()),
+        # The default key policy: without it the key can become unmanageable; IAM policies
+        # in this account then decide who administers it.
+        Action=[kms_actions.Action("*")],
+        Resource=[THIS_KEY],
+    )
+    key = template.add_resource(
+        kms.Key(
+            logical_id,
+            Description=f"{spec.stack_name}: {purpose}",
+            EnableKeyRotation=True,
+            PendingWindowInDays=30,
+            KeyPolicy=PolicyDocument(Version="2012-10-17", Statement=[administer, *users]),
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+        )
+    )
+    template.add_resource(
+        kms.Alias(
+            f"{logical_id}Alias",
+            AliasName=f"alias/{spec.name}/{spec.environment}/{alias}",
+            TargetKeyId=Ref(key),
+        )
+    )
+    return key

@@ -94,4 +94,7 @@ def _vpc_uses_private_addresses(spec: PlatformSpec) -> Advice:
 
 def _traffic_is_logged(spec: PlatformSpec) -> Advice:
     if not spec.vpc.flow_logs.enabled:
-        yield (("vpc", "flow_logs", "enabled"), "without flow logs, network traffic is not recorded")
+        yield (
+            ("vpc", "flow_logs", "enabled"),
+            "without flow logs, network traffic is not recorded",
+        )

@@ -43,7 +43,9 @@ def build(
             if lint:
                 warnings = _lint(stage, [r.file for r in rendered], spec.region, out)
     except OSError as error:
-        raise InputError(f"{out}: cannot write the build output: {error.strerror or error}") from None
+        raise InputError(
+            f"{out}: cannot write the build output: {error.strerror or error}"
+        ) from None
     return BuildResult(out, rendered, warnings, lint)
 
 

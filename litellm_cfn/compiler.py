@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from troposphere import GetAtt, Output, Template, cloudformation
 
-from litellm_cfn.errors import InternalError
+from litellm_cfn.errors import BuildError, InternalError
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.tagging import apply_tags
 from nested_stacks import STACKS
@@ -29,75 +29,92 @@ class CompiledPlatform:
     templates: dict[str, Template]
 
 
-def stack_logical_id(module: StackModule) -> str:
+def stack_logical_id(name: str) -> str:
     """`vpc` -> `VpcStack`, the root's resource for that nested stack."""
-    return f"{module.NAME.capitalize()}Stack"
+    return f"{name.capitalize()}Stack"
 
 
-def stack_file(module: StackModule) -> str:
+def stack_file(name: str) -> str:
     """`vpc` -> `vpc.yaml`."""
-    return f"{module.NAME}.yaml"
+    return f"{name}.yaml"
 
 
-def compile_platform(spec: PlatformSpec, stacks: tuple[StackModule, ...] = STACKS) -> CompiledPlatform:
+def compile_platform(
+    spec: PlatformSpec, stacks: tuple[StackModule, ...] = STACKS
+) -> CompiledPlatform:
     """Build every enabled nested stack and the root that wires them."""
-    nested = {module: module.build(spec) for module in stacks if module.enabled(spec)}
+    nested: dict[str, Template] = {}
+    for module in stacks:
+        if module.NAME in nested:
+            raise InternalError(f"two stack modules are named {module.NAME}")
+        if module.enabled(spec):
+            nested[module.NAME] = _built(module, spec)
     root = _root(spec, nested)
-    templates = {ROOT_FILE: root} | {stack_file(m): t for m, t in nested.items()}
+    templates = {ROOT_FILE: root} | {stack_file(name): t for name, t in nested.items()}
     for template in templates.values():
         apply_tags(template, spec.tags)
     return CompiledPlatform(templates)
 
 
-def _producers(nested: dict[StackModule, Template]) -> dict[str, StackModule]:
+def _built(module: StackModule, spec: PlatformSpec) -> Template:
+    try:
+        return module.build(spec)
+    except ValueError as error:
+        # troposphere enforces CloudFormation's per-template counts as it adds objects.
+        if str(error).startswith("Maximum number of"):
+            raise BuildError(
+                f"{stack_file(module.NAME)}: {error} (a CloudFormation quota)"
+            ) from None
+        raise
+
+
+def _producers(nested: dict[str, Template]) -> dict[str, str]:
     """Which stack gives each output name; a name given twice is a bug in the stack modules."""
-    producers: dict[str, StackModule] = {}
-    for module, template in nested.items():
+    producers: dict[str, str] = {}
+    for name, template in nested.items():
         for output in template.outputs:
             if output in producers:
-                raise InternalError(
-                    f"stacks {producers[output].NAME} and {module.NAME} both output {output}"
-                )
-            producers[output] = module
+                raise InternalError(f"stacks {producers[output]} and {name} both output {output}")
+            producers[output] = name
     return producers
 
 
 def _wired_parameters(
-    module: StackModule, template: Template, producers: dict[str, StackModule]
+    name: str, template: Template, producers: dict[str, str]
 ) -> dict[str, GetAtt]:
     wired = {}
-    for name, parameter in template.parameters.items():
-        producer = producers.get(name)
-        if producer is not None and producer is not module:
-            wired[name] = GetAtt(stack_logical_id(producer), f"Outputs.{name}")
+    for parameter_name, parameter in template.parameters.items():
+        producer = producers.get(parameter_name)
+        if producer is not None and producer != name:
+            wired[parameter_name] = GetAtt(stack_logical_id(producer), f"Outputs.{parameter_name}")
         elif "Default" not in parameter.properties:
             raise InternalError(
-                f"stack {module.NAME} takes parameter {name}, which no enabled stack outputs"
+                f"stack {name} takes parameter {parameter_name}, which no enabled stack outputs"
             )
     return wired
 
 
-def _root(spec: PlatformSpec, nested: dict[StackModule, Template]) -> Template:
+def _root(spec: PlatformSpec, nested: dict[str, Template]) -> Template:
     root = new_template(spec, "root stack wiring the nested stacks")
     # TemplateURLs are relative file paths on purpose (deploy uploads and rewrites them, as
     # `aws cloudformation package` does); W3002 only warns that they need that step.
     root.set_metadata({"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}})
     producers = _producers(nested)
-    for module, template in nested.items():
-        parameters = _wired_parameters(module, template, producers)
+    for name, template in nested.items():
+        parameters = _wired_parameters(name, template, producers)
         root.add_resource(
             cloudformation.Stack(
-                stack_logical_id(module),
-                TemplateURL=stack_file(module),
+                stack_logical_id(name),
+                TemplateURL=stack_file(name),
                 **({"Parameters": parameters} if parameters else {}),
             )
         )
-    for output, module in producers.items():
-        description = nested[module].outputs[output].properties.get("Description")
+    for output, name in producers.items():
+        description = nested[name].outputs[output].properties.get("Description")
         root.add_output(
             Output(
                 output,
-                Value=GetAtt(stack_logical_id(module), f"Outputs.{output}"),
+                Value=GetAtt(stack_logical_id(name), f"Outputs.{output}"),
                 **({"Description": description} if description else {}),
             )
         )

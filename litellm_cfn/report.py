@@ -17,9 +17,10 @@ _PURPOSE = {
 def summary(spec: PlatformSpec) -> str:
     """One line saying what the spec describes."""
     groups = len(spec.eks.node_groups)
+    plural = "s" if groups != 1 else ""
     return (
         f"platform {spec.stack_name} in {spec.region}: EKS {spec.cluster_name} "
-        f"(Kubernetes {spec.eks.cluster_version}, {groups} node group{'s' if groups != 1 else ''}), "
+        f"(Kubernetes {spec.eks.cluster_version}, {groups} node group{plural}), "
         f"RDS {spec.rds.instance_class}{' Multi-AZ' if spec.rds.multi_az else ''}, "
         f"bastion {'on' if spec.bastion.enabled else 'off'}"
     )
@@ -60,7 +61,9 @@ def _address_use(plan: SubnetPlan) -> list[str]:
     start = plan.vpc.network_address
     last = IPv4Address(int(start) + plan.needed - 1)
     gaps = plan.needed - plan.allocated
-    used = f"Address space used: {start} - {last} ({plan.needed:,} IPs in {len(plan.subnets)} subnets"
+    used = (
+        f"Address space used: {start} - {last} ({plan.needed:,} IPs in {len(plan.subnets)} subnets"
+    )
     used += f", {gaps:,} of them alignment gaps)" if gaps else ")"
     lines = [used]
     free = plan.vpc.num_addresses - plan.needed

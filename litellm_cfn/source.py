@@ -59,7 +59,7 @@ class SourceMap:
 
 
 def dotted(path: SpecPath) -> str:
-    """`('eks', 'node_groups', 'a', 'instance_types', 0)` -> `eks.node_groups.a.instance_types[0]`."""
+    """`('eks', 'node_groups', 'a', 'labels', 0)` -> `eks.node_groups.a.labels[0]`."""
     text = ""
     for key in path:
         text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
@@ -138,10 +138,11 @@ class _Builder:
                 raise self._fail(node, f"unsupported YAML tag {node.tag!r} on a list")
             items = []
             for index, item in enumerate(node.value):
-                self.source.marks[(*path, index)] = _mark(item)
-                items.append(self.build(item, (*path, index)))
+                item_path = (*path, index)
+                self.source.marks[item_path] = _mark(item)
+                items.append(self.build(item, item_path))
             return items
-        if node.tag not in _SCALAR_TAGS:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
             raise self._fail(
                 node, f"unsupported YAML tag {node.tag[:40]!r}; a spec holds plain data only"
             )
@@ -173,8 +174,9 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self._key(key_node)
-            self.source.marks[(*path, key)] = _mark(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            value_path = (*path, key)
+            self.source.marks[value_path] = _mark(key_node)
+            result[key] = self.build(value_node, value_path)
         return result
 
     def _key(self, node: yaml.Node) -> Any:
@@ -240,4 +242,3 @@ def load(path: Path, display: str | None = None) -> tuple[Any, SourceMap]:
     """Read and parse a spec file; the document may be anything, the caller checks its shape."""
     display = display if display is not None else str(path)
     return parse(read(path, display), display)
-

@@ -122,4 +122,3 @@ def _is_build_output(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(document, dict) and str(document.get("generator", "")).startswith(GENERATOR)
-

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from awacs.aws import Allow, ArnLike, Condition, PolicyDocument, Principal, Statement, StringEquals
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    Condition,
+    ConditionElement,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
 from awacs.sts import AssumeRole
 from troposphere import AccountId, AWSHelperFn, Sub, iam
 
@@ -26,8 +35,8 @@ def account_root() -> Sub:
 
 
 def service_trust(service: str, source_arn: AWSHelperFn | None = None) -> PolicyDocument:
-    """Trust for an AWS service, pinned to this account (and source ARN) against confused deputies."""
-    conditions = [StringEquals("aws:SourceAccount", AccountId)]
+    """Trust for an AWS service, pinned to this account (and source ARN): no confused deputy."""
+    conditions: list[ConditionElement] = [StringEquals("aws:SourceAccount", AccountId)]
     if source_arn is not None:
         conditions.append(ArnLike("aws:SourceArn", source_arn))
     return PolicyDocument(

@@ -178,9 +178,7 @@ def _private_tier(
     for planned in spec.vpc.subnet_plan.tier("private"):
         number = planned.az_index + 1
         subnet = _subnet(template, spec, vpc, zones, planned)
-        table = _route_table(
-            template, spec, vpc, f"PrivateRouteTable{number}", f"private-{number}"
-        )
+        table = _route_table(template, spec, vpc, f"PrivateRouteTable{number}", f"private-{number}")
         template.add_resource(
             ec2.Route(
                 f"PrivateDefaultRoute{number}",
@@ -237,9 +235,7 @@ def _flow_logs(template: Template, spec: PlatformSpec, vpc: ec2.VPC) -> None:
             spec,
             "FlowLogsRole",
             "delivers VPC flow logs to their log group",
-            service_trust(
-                "vpc-flow-logs.amazonaws.com", regional_arn("ec2", "vpc-flow-log/*")
-            ),
+            service_trust("vpc-flow-logs.amazonaws.com", regional_arn("ec2", "vpc-flow-log/*")),
             policies=[("deliver-flow-logs", deliver)],
         )
     )

@@ -16,7 +16,9 @@ def only_problem(text: str) -> str:
 
 
 def test_keys_keep_their_line_and_column():
-    _, where = parse("name: a\nvpc:\n  cidr: 10.0.0.0/16\n  az_count: 3\nlist:\n  - x\n  - y\n", "p")
+    _, where = parse(
+        "name: a\nvpc:\n  cidr: 10.0.0.0/16\n  az_count: 3\nlist:\n  - x\n  - y\n", "p"
+    )
     assert where.marks[("vpc", "cidr")] == Mark(3, 3)
     assert where.marks[("vpc", "az_count")] == Mark(4, 3)
     assert where.marks[("list", 1)] == Mark(7, 5)
@@ -30,7 +32,8 @@ def test_unwritten_paths_are_located_at_their_nearest_written_ancestor():
 
 def test_scalars_follow_the_yaml_1_2_core_schema():
     data, _ = parse(
-        "a: no\nb: on\nc: true\nd: 1:30\ne: 0x1F\nf: 1.30\ng: 2024-01-01\nh: ~\ni: 0o17\nj: 1e3\n", "p"
+        "a: no\nb: on\nc: true\nd: 1:30\ne: 0x1F\nf: 1.30\ng: 2024-01-01\nh: ~\ni: 0o17\nj: 1e3\n",
+        "p",
     )
     assert data == {
         "a": "no",

@@ -6,13 +6,14 @@ would then evaluate every annotation string at import, a measurable share of `bu
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, model_validator
 from typing_extensions import Self
 
 from litellm_cfn import source
 from litellm_cfn.errors import SpecError
-from litellm_cfn.spec.base import Model, Violation, check_rules, checked, invalid, matching
+from litellm_cfn.spec.base import Checked, Model, Str, Violation, check_rules, invalid, matching
 from litellm_cfn.spec.bastion import Bastion
 from litellm_cfn.spec.eks import Eks
 from litellm_cfn.spec.iam import Iam
@@ -21,18 +22,29 @@ from litellm_cfn.spec.vpc import Vpc
 
 __all__ = ["LoadedSpec", "PlatformSpec", "load_spec", "validate_data"]
 
-Name = matching(
-    r"[a-z][a-z0-9-]{1,30}",
-    "is not a platform name: 2 to 31 lowercase letters, digits and '-', starting with a letter",
-)
-Environment = matching(
-    r"[a-z0-9-]{1,16}", "is not an environment name: 1 to 16 lowercase letters, digits and '-'"
-)
-Region = matching(
-    r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
-)
+Name = Annotated[
+    Str,
+    matching(
+        r"[a-z][a-z0-9-]{1,30}",
+        "is not a platform name: 2 to 31 lowercase letters, digits and '-', starting with a letter",
+    ),
+]
+Environment = Annotated[
+    Str,
+    matching(
+        r"[a-z0-9-]{1,16}", "is not an environment name: 1 to 16 lowercase letters, digits and '-'"
+    ),
+]
+Region = Annotated[
+    Str,
+    matching(
+        r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
+    ),
+]
 _TAG_CHARACTERS = r"[\w .:/=+@-]"
-TagValue = matching(f"{_TAG_CHARACTERS}{{0,256}}", "is not a tag value (up to 256 characters)")
+TagValue = Annotated[
+    Str, matching(f"{_TAG_CHARACTERS}{{0,256}}", "is not a tag value (up to 256 characters)")
+]
 
 
 def _tag_key(key: str) -> str:
@@ -41,9 +53,11 @@ def _tag_key(key: str) -> str:
     return key
 
 
-TagKey = checked(
-    matching(f"{_TAG_CHARACTERS}{{1,128}}", "is not a tag key (1 to 128 characters)"), _tag_key
-)
+TagKey = Annotated[
+    Str,
+    matching(f"{_TAG_CHARACTERS}{{1,128}}", "is not a tag key (1 to 128 characters)"),
+    Checked(_tag_key),
+]
 
 
 class PlatformSpec(Model):

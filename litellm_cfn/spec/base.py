@@ -1,4 +1,8 @@
-"""Building blocks shared by every spec section: the strict base model and checked value types."""
+"""Building blocks shared by every spec section: the strict base model and checked value types.
+
+Checks are Annotated metadata (`Annotated[Str, matching(...)]`), so type checkers see plain
+`str`/`int`/`tuple` while pydantic runs the check and puts its constraint in the JSON Schema.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, Strict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
@@ -30,7 +35,7 @@ def invalid(message: str) -> PydanticCustomError:
 
 
 def check_rules(*violations: Violation | None) -> None:
-    """Raise every violated cross-field rule of one model at once, each at its own field."""
+    """Raise every violated rule of one value at once, each at its own place."""
     found = tuple(v for v in violations if v is not None)
     if found:
         raise PydanticCustomError(
@@ -38,8 +43,27 @@ def check_rules(*violations: Violation | None) -> None:
         )
 
 
-def matching(pattern: str, hint: str, **schema: Any) -> Any:
-    """A string type that must fully match `pattern`; `hint` says what a valid value looks like."""
+class Checked:
+    """Annotated metadata: `check` runs after pydantic's own validation of the value, and
+    `schema` is merged into the value's JSON Schema."""
+
+    def __init__(self, check: Callable[[Any], Any], **schema: Any) -> None:
+        self.check = check
+        self.schema = schema
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), **self.schema}
+
+
+def matching(pattern: str, hint: str) -> Checked:
+    """The whole string must match `pattern`; `hint` says what a valid value looks like."""
 
     def check(value: str) -> str:
         if not re.fullmatch(pattern, value):
@@ -47,17 +71,11 @@ def matching(pattern: str, hint: str, **schema: Any) -> Any:
         return value
 
     # JSON Schema patterns match anywhere unless anchored; ours must match the whole value.
-    anchored = {"pattern": f"^(?:{pattern})$", **schema}
-    return Annotated[Str, AfterValidator(check), Field(json_schema_extra=anchored)]
+    return Checked(check, pattern=f"^(?:{pattern})$")
 
 
-def checked(kind: type, check: Callable[[Any], Any], **schema: Any) -> Any:
-    """`kind` (strictly typed) passed through `check`, which returns it or raises `invalid`."""
-    return Annotated[kind, Strict(), AfterValidator(check), Field(json_schema_extra=schema or None)]
-
-
-def one_of(values: Iterable[int], what: str) -> Any:
-    """An integer restricted to `values` (a strict Literal, which pydantic cannot express)."""
+def one_of(values: Iterable[int], what: str) -> Checked:
+    """The integer must be one of `values` (a strict Literal, which pydantic cannot express)."""
     allowed = tuple(values)
 
     def check(value: int) -> int:
@@ -66,36 +84,28 @@ def one_of(values: Iterable[int], what: str) -> Any:
             raise invalid(f"{value} is not {what}; use one of {listed}")
         return value
 
-    return checked(int, check, enum=list(allowed))
+    return Checked(check, enum=list(allowed))
 
 
-def _distinct(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    check_rules(
-        *(
-            ((index,), f"{_shown(item)} is listed twice")
-            for index, item in enumerate(items)
-            if item in items[:index]
-        )
-    )
-    return items
-
-
-def _not_empty(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    if not items:
-        raise invalid("must not be empty")
-    return items
-
-
-def distinct(item: Any, required: bool = False) -> Any:
-    """A list of `item`s without repeats (and, if `required`, not empty).
+def distinct(required: bool = False) -> Checked:
+    """A list without repeats (and, if `required`, not empty), reported at the repeated item.
 
     Checked after the items, so one bad item is one error, not also a "too short" list.
     """
-    checks = [AfterValidator(_not_empty)] if required else []
-    schema = {"uniqueItems": True, **({"minItems": 1} if required else {})}
-    return Annotated[
-        (tuple[item, ...], *checks, AfterValidator(_distinct), Field(json_schema_extra=schema))
-    ]
+
+    def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        if required and not items:
+            raise invalid("must not be empty")
+        check_rules(
+            *(
+                ((index,), f"{_shown(item)} is listed twice")
+                for index, item in enumerate(items)
+                if item in items[:index]
+            )
+        )
+        return items
+
+    return Checked(check, uniqueItems=True, **({"minItems": 1} if required else {}))
 
 
 def _shown(value: object, limit: int = 60) -> str:

@@ -8,6 +8,7 @@ from typing_extensions import Self
 from litellm_cfn.spec.base import (
     Int,
     Model,
+    Str,
     Violation,
     check_rules,
     distinct,
@@ -18,26 +19,41 @@ from litellm_cfn.spec.base import (
 _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _DNS_PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/"
 
-LabelKey = matching(
-    f"({_DNS_PREFIX})?{_LABEL_NAME}",
-    "is not a Kubernetes label key ([prefix/]name, name up to 63 letters, digits, '-', '_', '.')",
-)
-LabelValue = matching(
-    f"({_LABEL_NAME})?",
-    "is not a Kubernetes label value (up to 63 letters, digits, '-', '_', '.')",
-)
-InstanceType = matching(
-    r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+",
-    "does not look like an EC2 instance type such as m6i.large",
-)
-NodeGroupName = matching(
-    r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
-    "is not a node group name (letters, digits, '-', '_', up to 63, starting alphanumeric)",
-)
-ClusterName = matching(
-    r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}",
-    "is not an EKS cluster name (letters, digits, '-', '_', up to 100, starting alphanumeric)",
-)
+LabelKey = Annotated[
+    Str,
+    matching(
+        f"({_DNS_PREFIX})?{_LABEL_NAME}",
+        "is not a Kubernetes label key ([prefix/]name; name: up to 63 letters, digits, -_.)",
+    ),
+]
+LabelValue = Annotated[
+    Str,
+    matching(
+        f"({_LABEL_NAME})?",
+        "is not a Kubernetes label value (up to 63 letters, digits, -_.)",
+    ),
+]
+InstanceType = Annotated[
+    Str,
+    matching(
+        r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+",
+        "does not look like an EC2 instance type such as m6i.large",
+    ),
+]
+NodeGroupName = Annotated[
+    Str,
+    matching(
+        r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+        "is not a node group name (letters, digits, '-', '_', up to 63, starting alphanumeric)",
+    ),
+]
+ClusterName = Annotated[
+    Str,
+    matching(
+        r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}",
+        "is not an EKS cluster name (letters, digits, '-', '_', up to 100, starting alphanumeric)",
+    ),
+]
 
 
 def _version_written_as_text(value: Any) -> Any:
@@ -50,8 +66,9 @@ def _version_written_as_text(value: Any) -> Any:
 
 
 KubernetesVersion = Annotated[
-    matching(r"1\.[2-9][0-9]", "is not a Kubernetes minor version such as \"1.31\""),
+    Str,
     BeforeValidator(_version_written_as_text),
+    matching(r"1\.[2-9][0-9]", 'is not a Kubernetes minor version such as "1.31"'),
 ]
 
 
@@ -68,7 +85,7 @@ class Taint(Model):
 class NodeGroup(Model):
     """One EKS managed node group (the seed's `eks_node_groups` entry)."""
 
-    instance_types: distinct(InstanceType, required=True) = Field(
+    instance_types: Annotated[tuple[InstanceType, ...], distinct(required=True)] = Field(
         ("m6i.large", "m5.large"), description="EC2 instance types, preferred first."
     )
     capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="Purchase option.")

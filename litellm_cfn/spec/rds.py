@@ -1,12 +1,14 @@
 """The `rds` section: the PostgreSQL instance that holds LiteLLM's keys and spend logs."""
 
+from typing import Annotated
+
 from pydantic import Field
 
-from litellm_cfn.spec.base import Bool, Model, matching
+from litellm_cfn.spec.base import Bool, Model, Str, matching
 
-InstanceClass = matching(
-    r"db\.[a-z0-9-]+\.[a-z0-9]+", "is not an RDS instance class such as db.t3.medium"
-)
+InstanceClass = Annotated[
+    Str, matching(r"db\.[a-z0-9-]+\.[a-z0-9]+", "is not an RDS instance class such as db.t3.medium")
+]
 
 
 class Rds(Model):

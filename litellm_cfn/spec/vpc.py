@@ -2,17 +2,20 @@
 
 from functools import cached_property
 from ipaddress import AddressValueError, IPv4Network, NetmaskValueError
+from typing import Annotated
+
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from litellm_cfn.network import SMALLEST_SUBNET_PREFIX, TIERS, SubnetPlan, plan_subnets
 from litellm_cfn.spec.base import (
     Bool,
+    Checked,
     Int,
     Model,
+    Str,
     Violation,
     check_rules,
-    checked,
     distinct,
     invalid,
     matching,
@@ -25,11 +28,14 @@ LOG_RETENTION_DAYS = (
     3288, 3653,
 )  # fmt: skip
 
-RetentionDays = one_of(LOG_RETENTION_DAYS, "a retention CloudWatch Logs accepts")
-AvailabilityZone = matching(
-    r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]",
-    "is not an availability zone name such as us-east-1a",
-)
+RetentionDays = Annotated[Int, one_of(LOG_RETENTION_DAYS, "a retention CloudWatch Logs accepts")]
+AvailabilityZone = Annotated[
+    Str,
+    matching(
+        r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]",
+        "is not an availability zone name such as us-east-1a",
+    ),
+]
 
 
 def _vpc_cidr(value: str) -> str:
@@ -51,8 +57,8 @@ def _newbits(value: int) -> int:
     return value
 
 
-VpcCidr = checked(str, _vpc_cidr, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")
-Newbits = checked(int, _newbits, minimum=1, maximum=SMALLEST_SUBNET_PREFIX - 16)
+VpcCidr = Annotated[Str, Checked(_vpc_cidr, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")]
+Newbits = Annotated[Int, Checked(_newbits, minimum=1, maximum=SMALLEST_SUBNET_PREFIX - 16)]
 
 
 class FlowLogs(Model):
@@ -67,7 +73,7 @@ class Vpc(Model):
 
     cidr: VpcCidr = Field("10.0.0.0/16", description="VPC IPv4 CIDR block, /16 to /28.")
     az_count: Int = Field(3, ge=2, le=6, description="Availability zones to spread across.")
-    availability_zones: distinct(AvailabilityZone) = Field(
+    availability_zones: Annotated[tuple[AvailabilityZone, ...], distinct()] = Field(
         (),
         description="Explicit zone names (as many as az_count); empty picks the region's first.",
     )

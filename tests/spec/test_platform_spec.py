@@ -111,7 +111,7 @@ BAD = [
     ),
     (
         "name: demo\nvpc:\n  flow_logs: {retention_days: 31}\n",
-        "vpc.flow_logs.retention_days: 31 is not a retention CloudWatch Logs accepts; use one of 1,",
+        "vpc.flow_logs.retention_days: 31 is not a retention CloudWatch Logs accepts; use one",
     ),
     (
         "name: demo\nvpc:\n  private_subnet_newbits: 1\n",

@@ -1,0 +1,200 @@
+"""Benchmark the whole-process wall-clock time of ``litellm-cfn build``.
+
+Four commands are timed as separate processes (``time.perf_counter`` around
+``subprocess.run``), interleaved round-robin so machine noise hits all of them equally:
+
+1. bare imports: ``python -c "import troposphere, pydantic, click, yaml"`` (the floor);
+2. ``litellm-cfn build specs/platform.yaml --no-lint``;
+3. ``litellm-cfn build specs/platform.yaml`` (with the in-process cfn-lint);
+4. the ``cfn-lint`` CLI over exactly the template files build 3 wrote.
+
+Two untimed warm-up rounds run first. The script prints a Markdown table, the two targets
+(``build --no-lint <= 2x bare imports``; ``build with lint < cfn-lint CLI on the same files``)
+and the machine context, and writes the same results to ``bench/results/latest.json``.
+A missed target does not change the exit code; a failing command does.
+
+Run from the repository root with the project's virtualenv::
+
+    .venv/bin/python bench/run.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = REPO_ROOT / "bench" / "results" / "latest.json"
+SPEC = "specs/platform.yaml"
+WARMUP_ROUNDS = 2
+DEFAULT_RUNS = 15
+BARE = "bare imports"
+NO_LINT = "build --no-lint"
+WITH_LINT = "build (with cfn-lint)"
+LINT_CLI = "cfn-lint CLI"
+
+
+@dataclass
+class Command:
+    """One benchmarked command: its label, argv, short display form and timings."""
+
+    label: str
+    argv: list[str]
+    short: str
+    runs: list[float] = field(default_factory=list)
+
+    def median(self) -> float:
+        """Return the median of the timed runs."""
+        return statistics.median(self.runs)
+
+
+def time_once(argv: list[str]) -> float:
+    """Run argv from the repository root and return its wall-clock seconds; exit if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        argv,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"bench: command failed with exit code {proc.returncode}: {argv}")
+    return elapsed
+
+
+def make_commands(tmp: Path) -> list[Command]:
+    """Build the four commands, running one build first so cfn-lint has files to read."""
+    python = sys.executable
+    bindir = Path(python).parent
+    cli = str(bindir / "litellm-cfn")
+    nolint_out = tmp / "nolint"
+    lint_out = tmp / "lint"
+    build_lint = [cli, "build", SPEC, "--out", str(lint_out)]
+    time_once(build_lint)
+    templates = sorted(lint_out.glob("*.yaml"))
+    if not templates:
+        sys.exit(f"bench: build wrote no *.yaml templates into {lint_out}")
+    lint_argv = [
+        str(bindir / "cfn-lint"),
+        "--regions",
+        "us-east-1",
+        "--",
+        *(str(p) for p in templates),
+    ]
+    names = " ".join(p.name for p in templates)
+    return [
+        Command(
+            BARE,
+            [python, "-c", "import troposphere, pydantic, click, yaml"],
+            'python -c "import troposphere, pydantic, click, yaml"',
+        ),
+        Command(
+            NO_LINT,
+            [cli, "build", SPEC, "--out", str(nolint_out), "--no-lint"],
+            f"litellm-cfn build {SPEC} --out <tmp>/nolint --no-lint",
+        ),
+        Command(WITH_LINT, build_lint, f"litellm-cfn build {SPEC} --out <tmp>/lint"),
+        Command(
+            LINT_CLI,
+            lint_argv,
+            f"cfn-lint --regions us-east-1 -- <tmp>/lint/{{{names}}}",
+        ),
+    ]
+
+
+def measure(commands: list[Command], rounds: int) -> None:
+    """Run warm-up rounds, then time each command once per round, round-robin."""
+    for _ in range(WARMUP_ROUNDS):
+        for cmd in commands:
+            time_once(cmd.argv)
+    for i in range(rounds):
+        for cmd in commands:
+            cmd.runs.append(time_once(cmd.argv))
+        print(f"round {i + 1}/{rounds} done", file=sys.stderr)
+
+
+def render(commands: list[Command], rounds: int) -> dict[str, object]:
+    """Print the table, targets and machine context; return the JSON-ready results."""
+    by_label = {c.label: c for c in commands}
+    base = by_label[BARE].median()
+    print("| command | median (s) | min (s) | max (s) | vs bare imports |")
+    print("|---|---:|---:|---:|---:|")
+    for c in commands:
+        print(
+            f"| {c.label}: `{c.short}` | {c.median():.3f} | {min(c.runs):.3f} "
+            f"| {max(c.runs):.3f} | {c.median() / base:.2f}x |"
+        )
+    print()
+    nolint_ratio = by_label[NO_LINT].median() / base
+    nolint_ok = nolint_ratio <= 2.0
+    lint_med = by_label[WITH_LINT].median()
+    cli_med = by_label[LINT_CLI].median()
+    lint_ok = lint_med < cli_med
+    print(
+        f"target build --no-lint <= 2x bare imports: {'PASS' if nolint_ok else 'MISS'} "
+        f"({by_label[NO_LINT].median():.3f}s / {base:.3f}s = {nolint_ratio:.2f}x)"
+    )
+    print(
+        f"target build with lint < cfn-lint CLI on the same files: "
+        f"{'PASS' if lint_ok else 'MISS'} ({lint_med:.3f}s vs {cli_med:.3f}s)"
+    )
+    py_version = platform.python_version()
+    plat = platform.platform()
+    cpus = os.cpu_count()
+    print(f"machine: Python {py_version}, {plat}, cpu_count={cpus}, rounds={rounds}")
+    results: dict[str, object] = {
+        c.label: {
+            "median": c.median(),
+            "min": min(c.runs),
+            "max": max(c.runs),
+            "runs": c.runs,
+            "argv": c.argv,
+        }
+        for c in commands
+    }
+    results.update(
+        python=py_version,
+        platform=plat,
+        cpu_count=cpus,
+        rounds=rounds,
+        target_nolint_within_2x_bare_imports=nolint_ok,
+        target_build_with_lint_faster_than_cfn_lint_cli=lint_ok,
+    )
+    return results
+
+
+def main() -> None:
+    """Parse arguments, run the benchmark and write bench/results/latest.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=DEFAULT_RUNS,
+        metavar="N",
+        help=f"timed rounds (default {DEFAULT_RUNS})",
+    )
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        commands = make_commands(Path(tmp_name))
+        measure(commands, args.runs)
+    results = render(commands, args.runs)
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS_FILE.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

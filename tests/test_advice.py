@@ -1,0 +1,70 @@
+"""Warnings: located like errors, never fatal, silent for the shipped specs."""
+
+from __future__ import annotations
+
+import pytest
+
+from litellm_cfn.advice import advise, node_addresses_needed, pods_per_node
+from litellm_cfn.source import parse
+from litellm_cfn.spec import load_spec, validate_data
+from tests.conftest import SPECS
+
+
+def warnings_of(text: str) -> list[str]:
+    data, where = parse(text, "p.yaml")
+    return [str(w) for w in advise(validate_data(data, where), where)]
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+def test_the_shipped_specs_draw_no_warnings(path):
+    loaded = load_spec(path)
+    assert advise(loaded.spec, loaded.source) == []
+
+
+def test_pods_per_node_follows_the_instance_size():
+    assert pods_per_node("m6i.large") == 29
+    assert pods_per_node("t3.medium") == 17
+    assert pods_per_node("m5.24xlarge") == 737
+    assert pods_per_node("x9z.weird") == 110
+
+
+def test_the_largest_listed_type_decides_a_groups_addresses():
+    spec = validate_data(
+        {
+            "name": "dd",
+            "eks": {"node_groups": {"a": {"instance_types": ["m5.large", "m5.4xlarge"]}}},
+        },
+        parse("", "p")[1],
+    )
+    assert node_addresses_needed(spec) == 6 * (1 + 234)
+
+
+def test_private_subnets_too_small_for_the_node_groups_are_flagged():
+    (warning,) = warnings_of(
+        "name: dd\nvpc:\n  cidr: 10.0.0.0/20\n"
+        "eks:\n  node_groups:\n    big: {instance_types: [m5.4xlarge], max_size: 20}\n"
+    )
+    assert warning.startswith("p.yaml:5:3: eks.node_groups: warning: at max_size the node groups")
+    assert "need 4,700 pod and node addresses but the private subnets hold 753" in warning
+
+
+def test_a_spot_group_with_one_type_is_flagged_at_its_types():
+    (warning,) = warnings_of(
+        "name: dd\nenvironment: dev\neks:\n  node_groups:\n"
+        "    s: {instance_types: [t3.medium], capacity_type: SPOT, min_size: 1, desired_size: 1}\n"
+    )
+    assert "eks.node_groups.s.instance_types: warning: a SPOT group with one instance type" in (
+        warning
+    )
+
+
+def test_production_without_redundancy_is_flagged():
+    warnings = warnings_of("name: dd\nvpc: {single_nat_gateway: true}\nrds: {multi_az: false}\n")
+    assert [w.split(": ")[1] for w in warnings] == ["vpc.single_nat_gateway", "rds.multi_az"]
+    assert warnings_of("name: dd\nenvironment: dev\nvpc: {single_nat_gateway: true}\n") == []
+
+
+def test_public_address_space_and_disabled_flow_logs_are_flagged():
+    warnings = warnings_of("name: dd\nvpc: {cidr: 8.8.0.0/16, flow_logs: {enabled: false}}\n")
+    assert "8.8.0.0/16 is not a private (RFC 1918) range" in warnings[0]
+    assert "without flow logs, network traffic is not recorded" in warnings[1]

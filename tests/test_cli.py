@@ -1,0 +1,174 @@
+"""The command line as a user meets it: output, exit codes, and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from litellm_cfn import __version__
+from litellm_cfn.errors import SpecError
+from tests.conftest import REPO
+from tests.test_build import broken_stack
+
+PLATFORM = str(REPO / "specs" / "platform.yaml")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli_group(), list(args))
+
+
+def cli_group():
+    from litellm_cfn.cli import cli
+
+    return cli
+
+
+def test_validate_prints_the_summary_and_the_seeds_subnet_table():
+    result = run("validate", PLATFORM)
+    assert result.exit_code == 0, result.output
+    assert "valid: platform litellm-prod in us-east-1: EKS litellm-eks" in result.stdout
+    assert "Private      2   10.0.64.0/20           4,091  EKS worker nodes, pods" in result.stdout
+    assert "Address space available: 10.0.144.0 - 10.0.255.255 (28,672 IPs" in result.stdout
+    assert result.stderr == ""
+
+
+def test_bad_specs_exit_2_with_every_problem_and_no_traceback(write_spec):
+    path = write_spec("name: Bad\nvpc:\n  az_count: 9\n")
+    for command in ("validate", "build"):
+        result = run(command, str(path))
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [
+            f"{path}:1:1: name: 'Bad' is not a platform name: 2 to 31 lowercase letters, digits "
+            "and '-', starting with a letter",
+            f"{path}:3:3: vpc.az_count: must be <= 6, got 9",
+            f"2 problems in {path}",
+        ]
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty: a spec needs at least `name: <platform name>`"),
+        ("[1, 2]\n", "the spec must be a mapping of keys such as `name:`, got a list"),
+        ("name: a\n  b: c\n", "YAML syntax: mapping values are not allowed here"),
+        ("name: demo\nname: again\n", "duplicate key 'name' (first defined at line 1, column 1)"),
+    ],
+)
+def test_unusable_documents_exit_2_with_a_located_message(write_spec, text, message):
+    result = run("validate", str(write_spec(text)))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_spec_exits_2_and_says_how_to_name_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("platform.yaml: no such file (pass the spec's path")
+    assert run("validate", str(tmp_path)).stderr.endswith("is a folder, not a spec file\n")
+
+
+def test_build_writes_into_templates_out_by_default_and_reports_what_it_wrote(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(PLATFORM, tmp_path / "platform.yaml")
+    result = run("build", "--no-lint")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "templates_out" / "litellm-prod"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "root.yaml", "vpc.yaml"]
+    assert "platform.yaml: built litellm-prod into templates_out/litellm-prod/" in result.stdout
+    assert " vpc.yaml    41 resources" in result.stdout
+    assert "cfn-lint: skipped (--no-lint)" in result.stdout
+
+
+def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path, monkeypatch):
+    result = run("build", PLATFORM, "--out", str(tmp_path / "ok"))
+    assert result.exit_code == 0, result.output
+    assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
+
+    import litellm_cfn.build as build_module
+
+    real = build_module.compile_platform
+    monkeypatch.setattr(
+        build_module, "compile_platform", lambda spec, stacks: real(spec, (*stacks, broken_stack()))
+    )
+    result = run("build", PLATFORM, "--out", str(tmp_path / "bad"))
+    assert result.exit_code == 1
+    assert "broken.yaml:Resources/Bad/Properties/CidrBlock: E" in result.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_warnings_go_to_stderr_and_do_not_fail_the_build(write_spec, tmp_path):
+    path = write_spec("name: demo\nvpc: {single_nat_gateway: true}\n")
+    result = run("build", str(path), "--out", str(tmp_path / "out"), "--no-lint")
+    assert result.exit_code == 0
+    assert "vpc.single_nat_gateway: warning: one NAT gateway is a single point of failure" in (
+        result.stderr
+    )
+
+
+def test_debug_shows_the_traceback_instead(write_spec):
+    result = CliRunner().invoke(cli_group(), ["--debug", "validate", str(write_spec("name: X\n"))])
+    assert isinstance(result.exception, SpecError)
+
+
+def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(monkeypatch, tmp_path):
+    import litellm_cfn.build as build_module
+
+    def explode(spec, stacks):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(build_module, "compile_platform", explode)
+    result = run("build", PLATFORM, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("internal error: RuntimeError: boom\nthis is a bug")
+    assert "Traceback" not in result.output
+
+
+def test_schema_prints_the_committed_json_schema():
+    result = run("schema")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads(
+        (REPO / "specs" / "platform.schema.json").read_text()
+    )
+
+
+def test_help_shows_examples_and_exit_codes():
+    assert "litellm-cfn build specs/platform.yaml" in run("--help").stdout
+    assert "Exit codes: 0 ok, 1 failed, 2 bad input or usage" in run("--help").stdout
+    assert "Example" in run("build", "--help").stdout
+    assert "Example" in run("validate", "--help").stdout
+    assert run("--version").stdout == f"litellm-cfn, version {__version__}\n"
+    assert run("bogus").exit_code == 2
+
+
+def test_build_without_lint_never_imports_cfn_lint_or_boto3(tmp_path):
+    argv = ["litellm-cfn", "build", PLATFORM, "--out", str(tmp_path / "o"), "--no-lint"]
+    probe = (
+        "import sys\n"
+        "from litellm_cfn.cli import main\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n    main()\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('cfnlint', 'boto3', 'botocore')]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+
+
+def test_the_module_runs_as_a_program():
+    result = subprocess.run(
+        [sys.executable, "-m", "litellm_cfn", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == f"litellm-cfn, version {__version__}\n"

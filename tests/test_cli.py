@@ -164,6 +164,25 @@ def test_build_without_lint_never_imports_cfn_lint_or_boto3(tmp_path):
     subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (["validate", PLATFORM], 0, ""),
+        (["validate", "missing.yaml"], 2, "missing.yaml: no such file"),
+        (["bogus"], 2, "No such command 'bogus'"),
+        (["--debug", "validate", "missing.yaml"], 1, "Traceback (most recent call last)"),
+    ],
+)
+def test_the_installed_program_exits_with_the_documented_codes(args, code, stderr, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "litellm_cfn", *args], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == code
+    assert stderr in result.stderr
+    if code == 0:
+        assert "Subnet plan for VPC 10.0.0.0/16" in result.stdout
+
+
 def test_the_module_runs_as_a_program():
     result = subprocess.run(
         [sys.executable, "-m", "litellm_cfn", "--version"],

@@ -109,6 +109,23 @@ def _associate(template: Template, subnet: ec2.Subnet, table: ec2.RouteTable) ->
     )
 
 
+def _subnets_sharing(
+    template: Template,
+    spec: PlatformSpec,
+    vpc: ec2.VPC,
+    zones: list[object],
+    tier: str,
+    table: ec2.RouteTable,
+) -> list[ec2.Subnet]:
+    """Every subnet of `tier`, all associated with one route table."""
+    subnets = []
+    for planned in spec.vpc.subnet_plan.tier(tier):
+        subnet = _subnet(template, spec, vpc, zones, planned)
+        _associate(template, subnet, table)
+        subnets.append(subnet)
+    return subnets
+
+
 def _public_tier(
     template: Template, spec: PlatformSpec, vpc: ec2.VPC, zones: list[object]
 ) -> list[ec2.Subnet]:
@@ -130,12 +147,7 @@ def _public_tier(
             GatewayId=Ref(gateway),
         )
     )
-    subnets = []
-    for planned in spec.vpc.subnet_plan.tier("public"):
-        subnet = _subnet(template, spec, vpc, zones, planned)
-        _associate(template, subnet, table)
-        subnets.append(subnet)
-    return subnets
+    return _subnets_sharing(template, spec, vpc, zones, "public", table)
 
 
 def _nat_gateways(
@@ -197,12 +209,7 @@ def _database_tier(
 ) -> list[ec2.Subnet]:
     """Database subnets share one route table with only the VPC-local route: no way out."""
     table = _route_table(template, spec, vpc, "DatabaseRouteTable", "database")
-    subnets = []
-    for planned in spec.vpc.subnet_plan.tier("database"):
-        subnet = _subnet(template, spec, vpc, zones, planned)
-        _associate(template, subnet, table)
-        subnets.append(subnet)
-    return subnets
+    return _subnets_sharing(template, spec, vpc, zones, "database", table)
 
 
 def _flow_logs(template: Template, spec: PlatformSpec, vpc: ec2.VPC) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -148,3 +149,19 @@ def test_lint_checks_the_wiring_between_root_and_nested_templates(tmp_path):
     findings = lint_templates(tmp_path, ["root.yaml", "vpc.yaml"], "us-east-1")
     assert [f.rule for f in findings] == ["E3043"]
     assert str(findings[0]).startswith("root.yaml:Resources/VpcStack/Properties/Parameters")
+
+
+def test_one_lint_loads_the_rules_once_for_all_templates(tmp_path, monkeypatch):
+    import cfnlint.runner
+
+    created = []
+    real_init = cfnlint.runner.Runner.__init__
+
+    def counting_init(self, config):
+        created.append(config.templates)
+        real_init(self, config)
+
+    monkeypatch.setattr(cfnlint.runner.Runner, "__init__", counting_init)
+    build(SPEC, tmp_path / "out", lint=True)
+    assert len(created) == 1
+    assert sorted(Path(t).name for t in created[0]) == ["root.yaml", "vpc.yaml"]

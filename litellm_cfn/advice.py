@@ -45,6 +45,8 @@ def advise(spec: PlatformSpec, where: SourceMap) -> list[Problem]:
             *_production_is_highly_available(spec),
             *_vpc_uses_private_addresses(spec),
             *_traffic_is_logged(spec),
+            *_api_is_not_open_to_the_internet(spec),
+            *_pods_cannot_borrow_the_node_role(spec),
         )
     ]
 
@@ -97,4 +99,21 @@ def _traffic_is_logged(spec: PlatformSpec) -> Advice:
         yield (
             ("vpc", "flow_logs", "enabled"),
             "without flow logs, network traffic is not recorded",
+        )
+
+
+def _api_is_not_open_to_the_internet(spec: PlatformSpec) -> Advice:
+    if spec.eks.endpoint_public_access and "0.0.0.0/0" in spec.eks.public_access_cidrs:
+        yield (
+            ("eks", "public_access_cidrs"),
+            "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet",
+        )
+
+
+def _pods_cannot_borrow_the_node_role(spec: PlatformSpec) -> Advice:
+    if spec.eks.imds_hop_limit > 1:
+        yield (
+            ("eks", "imds_hop_limit"),
+            f"with {spec.eks.imds_hop_limit} hops, any pod can fetch the node role's credentials "
+            "from instance metadata; raise it only for workloads that need IMDS",
         )

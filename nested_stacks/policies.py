@@ -1,4 +1,4 @@
-"""awacs helpers shared by every stack: ARNs through Fn::Sub, service trust, IAM roles.
+"""awacs helpers shared by every stack: ARNs through Fn::Sub, trust documents, IAM roles.
 
 Every IAM document in the project is built here or from these pieces with awacs, never as a
 hand-written dict, so least privilege can be reviewed in one place.
@@ -18,10 +18,12 @@ from awacs.aws import (
     Statement,
     StringEquals,
 )
-from awacs.sts import AssumeRole
+from awacs.sts import AssumeRole, AssumeRoleWithWebIdentity
 from troposphere import AccountId, AWSHelperFn, Sub, iam
 
 from litellm_cfn.spec import PlatformSpec
+
+IRSA_AUDIENCE = "sts.amazonaws.com"
 
 
 def regional_arn(service: str, resource: str) -> Sub:
@@ -34,29 +36,68 @@ def account_root() -> Sub:
     return Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
 
 
-def service_trust(service: str, source_arn: AWSHelperFn | None = None) -> PolicyDocument:
-    """Trust for an AWS service, pinned to this account (and source ARN): no confused deputy."""
-    conditions: list[ConditionElement] = [StringEquals("aws:SourceAccount", AccountId)]
+def aws_managed_policy(name: str) -> Sub:
+    """The ARN of an AWS-managed policy, e.g. `AmazonEKSClusterPolicy` or `service-role/...`."""
+    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
+
+
+def service_trust(
+    service: str, source_arn: AWSHelperFn | None = None, *, pinned_to_account: bool = True
+) -> PolicyDocument:
+    """Trust for an AWS service, pinned to this account (and source ARN): no confused deputy.
+
+    `pinned_to_account=False` is only for services that do not send `aws:SourceAccount`
+    when they assume the role (EC2 for instance roles), where the condition would lock it out.
+    """
+    conditions: list[ConditionElement] = []
+    if pinned_to_account:
+        conditions.append(StringEquals("aws:SourceAccount", AccountId))
     if source_arn is not None:
         conditions.append(ArnLike("aws:SourceArn", source_arn))
-    return PolicyDocument(
+    statement = Statement(
+        Effect=Allow, Principal=Principal("Service", service), Action=[AssumeRole]
+    )
+    if conditions:
+        statement.Condition = Condition(conditions)
+    return PolicyDocument(Version="2012-10-17", Statement=[statement])
+
+
+def irsa_trust(provider_arn: AWSHelperFn, issuer: AWSHelperFn, service_account: str) -> Sub:
+    """Trust for one Kubernetes service account (`namespace/name`) through the cluster's OIDC
+    provider, for audience sts.amazonaws.com only.
+
+    The condition keys contain the issuer (`<issuer>:sub`) and CloudFormation cannot compute a
+    map key, so the awacs document is rendered to JSON and wrapped in Fn::Sub, which fills in
+    the issuer and provider ARN; IAM accepts a policy document as a JSON string.
+    """
+    namespace, name = service_account.split("/")
+    document = PolicyDocument(
         Version="2012-10-17",
         Statement=[
             Statement(
                 Effect=Allow,
-                Principal=Principal("Service", service),
-                Action=[AssumeRole],
-                Condition=Condition(conditions),
+                Principal=Principal("Federated", "${OidcProviderArn}"),
+                Action=[AssumeRoleWithWebIdentity],
+                Condition=Condition(
+                    StringEquals(
+                        {
+                            "${OidcIssuer}:sub": f"system:serviceaccount:{namespace}:{name}",
+                            "${OidcIssuer}:aud": IRSA_AUDIENCE,
+                        }
+                    )
+                ),
             )
         ],
     )
+    text = document.to_json(indent=2, sort_keys=False)
+    return Sub(text, OidcProviderArn=provider_arn, OidcIssuer=issuer)
 
 
 def role(
     spec: PlatformSpec,
     logical_id: str,
     purpose: str,
-    trust: PolicyDocument,
+    trust: PolicyDocument | Sub,
     policies: Sequence[tuple[str, PolicyDocument]] = (),
     managed_policy_arns: Sequence[AWSHelperFn] = (),
 ) -> iam.Role:

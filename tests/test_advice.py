@@ -68,3 +68,13 @@ def test_public_address_space_and_disabled_flow_logs_are_flagged():
     warnings = warnings_of("name: dd\nvpc: {cidr: 8.8.0.0/16, flow_logs: {enabled: false}}\n")
     assert "8.8.0.0/16 is not a private (RFC 1918) range" in warnings[0]
     assert "without flow logs, network traffic is not recorded" in warnings[1]
+
+
+def test_an_api_endpoint_open_to_the_internet_and_a_higher_imds_hop_limit_are_flagged():
+    warnings = warnings_of(
+        "name: dd\neks:\n  endpoint_public_access: true\n  public_access_cidrs: [0.0.0.0/0]\n"
+        "  imds_hop_limit: 2\n"
+    )
+    assert [w.split(": ")[1] for w in warnings] == ["eks.public_access_cidrs", "eks.imds_hop_limit"]
+    assert "opens the Kubernetes API endpoint to the whole internet" in warnings[0]
+    assert "any pod can fetch the node role's credentials" in warnings[1]

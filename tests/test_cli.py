@@ -83,7 +83,12 @@ def test_build_writes_into_templates_out_by_default_and_reports_what_it_wrote(
     result = run("build", "--no-lint")
     assert result.exit_code == 0, result.output
     out = tmp_path / "templates_out" / "litellm-prod"
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "root.yaml", "vpc.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "eks.yaml",
+        "manifest.json",
+        "root.yaml",
+        "vpc.yaml",
+    ]
     assert "platform.yaml: built litellm-prod into templates_out/litellm-prod/" in result.stdout
     assert " vpc.yaml    41 resources" in result.stdout
     assert "cfn-lint: skipped (--no-lint)" in result.stdout

@@ -87,6 +87,12 @@ class PlatformSpec(Model):
         """The EKS cluster's name: `eks.cluster_name`, else the seed's `<name>-eks`."""
         return self.eks.cluster_name or f"{self.name}-eks"
 
+    def protects(self, deletion_protection: bool | None) -> bool:
+        """A resource's deletion protection: the spec's setting, else on in prod."""
+        if deletion_protection is None:
+            return self.environment == "prod"
+        return deletion_protection
+
     @model_validator(mode="after")
     def _rules(self) -> Self:
         check_rules(self._zones_in_region())

@@ -112,3 +112,12 @@ def _shown(value: object, limit: int = 60) -> str:
     """A value quoted for a message, cut short: hostile input can be huge."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "...'"
+
+
+# The values CloudWatch Logs accepts for RetentionInDays.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
+
+RetentionDays = Annotated[Int, one_of(LOG_RETENTION_DAYS, "a retention CloudWatch Logs accepts")]

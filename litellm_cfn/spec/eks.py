@@ -1,13 +1,18 @@
 """The `eks` section: the cluster and its managed node groups (the seed's `eks_node_groups`)."""
 
+import re
+from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
 from litellm_cfn.spec.base import (
+    Bool,
+    Checked,
     Int,
     Model,
+    RetentionDays,
     Str,
     Violation,
     check_rules,
@@ -72,6 +77,59 @@ KubernetesVersion = Annotated[
 ]
 
 
+IamPrincipalArn = Annotated[
+    Str,
+    matching(
+        r"arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+",
+        "is not an IAM role or user ARN such as arn:aws:iam::123456789012:role/Admin "
+        "(for an assumed-role session, give the role's ARN)",
+    ),
+]
+AddonVersion = Annotated[
+    Str,
+    matching(
+        r"v\d+\.\d+\.\d+-eksbuild\.\d+", "is not an EKS add-on version such as v1.19.2-eksbuild.1"
+    ),
+]
+AddonName = Literal[
+    "vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"
+]
+AmiType = Literal[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+    "AL2023_ARM_64_STANDARD",
+    "AL2023_ARM_64_NVIDIA",
+]
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def _cidr_block(value: str) -> str:
+    try:
+        IPv4Network(value)
+    except ValueError:
+        raise invalid(f"{value[:40]!r} is not an IPv4 CIDR block such as 203.0.113.0/24") from None
+    return value
+
+
+CidrBlock = Annotated[Str, Checked(_cidr_block, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")]
+
+
+def ami_type_for(instance_type: str) -> str:
+    """The Amazon Linux 2023 EKS AMI an instance type needs: its CPU and its accelerator."""
+    family = instance_type.split(".", 1)[0]
+    arm = re.match(r"[a-z]+?\d+g", family) is not None
+    if re.match(r"(inf|trn)\d", family):
+        return "AL2023_x86_64_NEURON"
+    nvidia = re.match(r"[gp]\d", family) is not None and not family.startswith("g4ad")
+    return f"AL2023_{'ARM_64' if arm else 'x86_64'}_{'NVIDIA' if nvidia else 'STANDARD'}"
+
+
+def node_group_id(name: str) -> str:
+    """A node group name as a CloudFormation logical id part: `gpu-nodes` -> `GpuNodes`."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name))
+
+
 class Taint(Model):
     """A Kubernetes taint applied to every node of a group."""
 
@@ -89,18 +147,29 @@ class NodeGroup(Model):
         ("m6i.large", "m5.large"), description="EC2 instance types, preferred first."
     )
     capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="Purchase option.")
+    ami_type: AmiType | None = Field(
+        None, description="EKS AMI; default: the Amazon Linux 2023 AMI the instance types need."
+    )
     disk_size: Int = Field(100, ge=20, le=16384, description="Root volume size in GiB (gp3).")
     desired_size: Int = Field(3, ge=0, le=1000, description="Nodes to start with.")
     min_size: Int = Field(2, ge=0, le=1000, description="Fewest nodes.")
     max_size: Int = Field(6, ge=1, le=1000, description="Most nodes.")
+    max_unavailable: Int = Field(
+        1, ge=1, le=100, description="Nodes replaced at a time during an update."
+    )
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict, description="Kubernetes labels on every node."
     )
     taints: tuple[Taint, ...] = Field((), max_length=50, description="Kubernetes taints.")
 
+    @property
+    def resolved_ami_type(self) -> str:
+        """`ami_type`, or the one the instance types need."""
+        return self.ami_type or ami_type_for(self.instance_types[0])
+
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        check_rules(self._min_le_desired_le_max())
+        check_rules(self._min_le_desired_le_max(), self._types_share_one_ami())
         return self
 
     def _min_le_desired_le_max(self) -> Violation | None:
@@ -112,6 +181,29 @@ class NodeGroup(Model):
                 f"must be between min_size ({self.min_size}) and max_size ({self.max_size})",
             )
         return None
+
+    def _types_share_one_ami(self) -> Violation | None:
+        architecture = "ARM_64" if "ARM_64" in self.resolved_ami_type else "x86_64"
+        for index, instance_type in enumerate(self.instance_types):
+            needed = ami_type_for(instance_type)
+            if self.ami_type is None and needed != self.resolved_ami_type:
+                return (
+                    ("instance_types", index),
+                    f"{instance_type} needs {needed} but {self.instance_types[0]} needs "
+                    f"{self.resolved_ami_type}: one group runs one AMI, so split the group",
+                )
+            if architecture not in needed:
+                return (
+                    ("instance_types", index),
+                    f"{instance_type} cannot run ami_type {self.resolved_ami_type}",
+                )
+        return None
+
+
+class Addon(Model):
+    """Settings of one EKS add-on."""
+
+    version: AddonVersion | None = Field(None, description="Pin a version; default: EKS's.")
 
 
 def _default_node_groups() -> dict[str, NodeGroup]:
@@ -125,8 +217,67 @@ class Eks(Model):
         None, description='Cluster name; default "<name>-eks" as in the seed.'
     )
     cluster_version: KubernetesVersion = Field("1.31", description="Kubernetes minor version.")
+    endpoint_public_access: Bool = Field(
+        False,
+        description="Also reach the Kubernetes API from the internet (private is always on).",
+    )
+    public_access_cidrs: Annotated[tuple[CidrBlock, ...], distinct()] = Field(
+        (), description="Who may reach the public endpoint; required when it is on."
+    )
+    authentication_mode: Literal["API_AND_CONFIG_MAP", "API"] = Field(
+        "API_AND_CONFIG_MAP", description="How IAM principals map to Kubernetes (one-way to API)."
+    )
+    cluster_creator_admin: Bool = Field(
+        True,
+        description="Make whoever creates the stack a cluster admin (fixed at creation).",
+    )
+    admin_principal_arns: Annotated[tuple[IamPrincipalArn, ...], distinct()] = Field(
+        (), description="IAM roles or users given AmazonEKSClusterAdminPolicy."
+    )
+    deletion_protection: Bool | None = Field(
+        None, description="Refuse to delete the cluster; default: on in prod."
+    )
+    log_retention_days: RetentionDays = Field(
+        90, description="Days CloudWatch Logs keeps the control-plane logs."
+    )
+    imds_hop_limit: Int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Instance metadata hop limit on nodes; 1 keeps pods from the node role.",
+    )
+    addons: dict[AddonName, Addon] = Field(
+        default_factory=dict, description="Add-on settings by add-on name."
+    )
     node_groups: dict[NodeGroupName, NodeGroup] = Field(
         default_factory=_default_node_groups,
         min_length=1,
         description="Managed node groups by name; at least one.",
     )
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check_rules(self._public_endpoint_names_who_may_reach_it(), *self._node_group_ids_differ())
+        return self
+
+    def _public_endpoint_names_who_may_reach_it(self) -> Violation | None:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            return (
+                "public_access_cidrs",
+                "list who may reach the public endpoint (e.g. your office's /32); "
+                "EKS would otherwise open it to the whole internet",
+            )
+        if self.public_access_cidrs and not self.endpoint_public_access:
+            return "public_access_cidrs", "only applies with endpoint_public_access: true"
+        return None
+
+    def _node_group_ids_differ(self) -> list[Violation]:
+        seen: dict[str, str] = {}
+        clashes: list[Violation] = []
+        for name in self.node_groups:
+            other = seen.setdefault(node_group_id(name), name)
+            if other != name:
+                clashes.append(
+                    (("node_groups", name), f"names the same resources as {other!r}; rename one")
+                )
+        return clashes

@@ -13,22 +13,15 @@ from litellm_cfn.spec.base import (
     Checked,
     Int,
     Model,
+    RetentionDays,
     Str,
     Violation,
     check_rules,
     distinct,
     invalid,
     matching,
-    one_of,
 )
 
-# The values CloudWatch Logs accepts for RetentionInDays.
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-)  # fmt: skip
-
-RetentionDays = Annotated[Int, one_of(LOG_RETENTION_DAYS, "a retention CloudWatch Logs accepts")]
 AvailabilityZone = Annotated[
     Str,
     matching(

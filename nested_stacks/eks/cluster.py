@@ -1,0 +1,187 @@
+"""The EKS cluster itself: role, secrets key, control-plane logs, access entries, OIDC provider."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from awacs import kms as kms_actions
+from awacs.aws import Allow, Principal, Statement
+from troposphere import (
+    AWSHelperFn,
+    GetAtt,
+    Output,
+    Ref,
+    Select,
+    Split,
+    Sub,
+    Template,
+    eks,
+    iam,
+    kms,
+)
+
+from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec.eks import CONTROL_PLANE_LOG_TYPES
+from nested_stacks.encryption import THIS_KEY, customer_managed_key
+from nested_stacks.logs import encrypted_log_group
+from nested_stacks.policies import aws_managed_policy, regional_arn, role, service_trust
+
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What the node groups and add-ons need to know about the cluster."""
+
+    resource: eks.Cluster
+    oidc_provider_arn: AWSHelperFn
+    oidc_issuer: AWSHelperFn
+
+
+def add_cluster(template: Template, spec: PlatformSpec, subnets: AWSHelperFn) -> Cluster:
+    """Add the cluster and everything it needs before nodes can join."""
+    name = spec.cluster_name
+    cluster_role = template.add_resource(
+        role(
+            spec,
+            "ClusterRole",
+            "lets EKS manage the cluster's AWS resources",
+            service_trust("eks.amazonaws.com", regional_arn("eks", f"cluster/{name}")),
+            managed_policy_arns=[aws_managed_policy("AmazonEKSClusterPolicy")],
+        )
+    )
+    secrets_key = _secrets_key(template, spec, cluster_role)
+    log_group = encrypted_log_group(
+        template,
+        spec,
+        "ControlPlaneLogGroup",
+        alias="eks-control-plane-logs",
+        # The name EKS writes to; created here first so retention and encryption are ours.
+        name=f"/aws/eks/{name}/cluster",
+        retention_days=spec.eks.log_retention_days,
+        purpose="EKS control-plane logs",
+    )
+    cluster = template.add_resource(
+        eks.Cluster(
+            "Cluster",
+            DependsOn=[log_group.title],
+            Name=name,
+            Version=spec.eks.cluster_version,
+            RoleArn=GetAtt(cluster_role, "Arn"),
+            ResourcesVpcConfig=eks.ResourcesVpcConfig(
+                SubnetIds=subnets,
+                EndpointPrivateAccess=True,
+                EndpointPublicAccess=spec.eks.endpoint_public_access,
+                **(
+                    {"PublicAccessCidrs": list(spec.eks.public_access_cidrs)}
+                    if spec.eks.endpoint_public_access
+                    else {}
+                ),
+            ),
+            EncryptionConfig=[
+                eks.EncryptionConfig(
+                    Provider=eks.Provider(KeyArn=GetAtt(secrets_key, "Arn")),
+                    Resources=["secrets"],
+                )
+            ],
+            Logging=eks.Logging(
+                ClusterLogging=eks.ClusterLogging(
+                    EnabledTypes=[eks.LoggingTypeConfig(Type=t) for t in CONTROL_PLANE_LOG_TYPES]
+                )
+            ),
+            AccessConfig=eks.AccessConfig(
+                AuthenticationMode=spec.eks.authentication_mode,
+                BootstrapClusterCreatorAdminPermissions=spec.eks.cluster_creator_admin,
+            ),
+            # The add-ons below are EKS-managed; the self-managed copies EKS would otherwise
+            # install first would only be taken over by them.
+            BootstrapSelfManagedAddons=False,
+            DeletionProtection=spec.protects(spec.eks.deletion_protection),
+        )
+    )
+    _admin_access_entries(template, spec, cluster)
+    provider = template.add_resource(
+        iam.OIDCProvider(
+            "OidcProvider",
+            Url=GetAtt(cluster, "OpenIdConnectIssuerUrl"),
+            ClientIdList=["sts.amazonaws.com"],
+        )
+    )
+    issuer = Select(1, Split("https://", GetAtt(cluster, "OpenIdConnectIssuerUrl")))
+    _outputs(template, cluster, provider, issuer, secrets_key)
+    return Cluster(cluster, Ref(provider), issuer)
+
+
+def _secrets_key(template: Template, spec: PlatformSpec, cluster_role: iam.Role) -> kms.Key:
+    cluster_uses_key = Statement(
+        Sid="ClusterRoleEnvelopeEncryptsSecrets",
+        Effect=Allow,
+        Principal=Principal("AWS", GetAtt(cluster_role, "Arn")),
+        Action=[
+            kms_actions.Encrypt,
+            kms_actions.Decrypt,
+            kms_actions.DescribeKey,
+            kms_actions.ListGrants,
+        ],
+        Resource=[THIS_KEY],
+    )
+    return customer_managed_key(
+        template,
+        spec,
+        "SecretsKey",
+        alias="eks-secrets",
+        purpose="EKS Kubernetes secrets envelope encryption",
+        users=[cluster_uses_key],
+    )
+
+
+def _admin_access_entries(template: Template, spec: PlatformSpec, cluster: eks.Cluster) -> None:
+    for principal_arn in spec.eks.admin_principal_arns:
+        # Named by the ARN's hash, so adding or reordering admins never replaces another entry.
+        digest = hashlib.sha256(principal_arn.encode()).hexdigest()[:8].upper()
+        template.add_resource(
+            eks.AccessEntry(
+                f"AdminAccessEntry{digest}",
+                ClusterName=Ref(cluster),
+                PrincipalArn=principal_arn,
+                Type="STANDARD",
+                AccessPolicies=[
+                    eks.AccessPolicy(
+                        PolicyArn=Sub(
+                            "arn:${AWS::Partition}:eks::aws:cluster-access-policy/"
+                            + CLUSTER_ADMIN_POLICY
+                        ),
+                        AccessScope=eks.AccessScope(Type="cluster"),
+                    )
+                ],
+            )
+        )
+
+
+def _outputs(
+    template: Template,
+    cluster: eks.Cluster,
+    provider: iam.OIDCProvider,
+    issuer: AWSHelperFn,
+    secrets_key: kms.Key,
+) -> None:
+    for name, description, value in (
+        ("EksClusterName", "EKS cluster name", Ref(cluster)),
+        ("EksClusterArn", "EKS cluster ARN", GetAtt(cluster, "Arn")),
+        ("EksClusterEndpoint", "Kubernetes API endpoint", GetAtt(cluster, "Endpoint")),
+        (
+            "EksClusterCertificateAuthorityData",
+            "Base64 certificate authority data of the API endpoint",
+            GetAtt(cluster, "CertificateAuthorityData"),
+        ),
+        (
+            "EksClusterSecurityGroupId",
+            "Security group EKS made for the control plane and managed nodes",
+            GetAtt(cluster, "ClusterSecurityGroupId"),
+        ),
+        ("EksOidcProviderArn", "IAM OIDC provider ARN for IRSA", Ref(provider)),
+        ("EksOidcIssuer", "OIDC issuer without https://, as IRSA conditions use it", issuer),
+        ("EksSecretsKeyArn", "KMS key encrypting Kubernetes secrets", GetAtt(secrets_key, "Arn")),
+    ):
+        template.add_output(Output(name, Description=description, Value=value))

@@ -1,0 +1,171 @@
+"""Managed node groups: one node role, one key for root volumes, a launch template per group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from awacs import kms as kms_actions
+from awacs.aws import Allow, Bool, Condition, Principal, Statement
+from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, ec2, eks, kms
+
+from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec.eks import NodeGroup, node_group_id
+from nested_stacks.base import resource_name
+from nested_stacks.eks.cluster import Cluster
+from nested_stacks.encryption import THIS_KEY, customer_managed_key
+from nested_stacks.policies import aws_managed_policy, role, service_trust
+
+# Managed node groups launch through Auto Scaling, whose service-linked role is what EC2
+# calls KMS as when it creates an encrypted root volume.
+AUTOSCALING_ROLE = (
+    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
+    "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+)
+# Node pods get the CNI's and EBS CSI driver's permissions through their own IRSA roles, so
+# the node role keeps only what the kubelet itself needs.
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 EKS AMIs
+
+
+def add_node_groups(
+    template: Template,
+    spec: PlatformSpec,
+    cluster: Cluster,
+    subnets: AWSHelperFn,
+    after: Sequence[eks.Addon],
+) -> list[eks.Nodegroup]:
+    """Add one managed node group per spec entry, each created after the `after` add-ons."""
+    node_role = template.add_resource(
+        role(
+            spec,
+            "NodeRole",
+            "lets EKS nodes join the cluster and pull images",
+            # EC2 does not send aws:SourceAccount when an instance assumes its role.
+            service_trust("ec2.amazonaws.com", pinned_to_account=False),
+            managed_policy_arns=[aws_managed_policy(p) for p in NODE_POLICIES],
+        )
+    )
+    volume_key = _volume_key(template, spec)
+    groups = [
+        _node_group(template, spec, cluster, subnets, after, node_role, volume_key, name, group)
+        for name, group in spec.eks.node_groups.items()
+    ]
+    template.add_output(
+        Output(
+            "EksNodeRoleArn", Description="IAM role of the nodes", Value=GetAtt(node_role, "Arn")
+        )
+    )
+    return groups
+
+
+def _volume_key(template: Template, spec: PlatformSpec) -> kms.Key:
+    autoscaling = Principal("AWS", Sub(AUTOSCALING_ROLE))
+    return customer_managed_key(
+        template,
+        spec,
+        "NodeVolumeKey",
+        alias="eks-node-volumes",
+        purpose="EKS node root volumes",
+        users=[
+            Statement(
+                Sid="AutoScalingEncryptsNodeVolumes",
+                Effect=Allow,
+                Principal=autoscaling,
+                Action=[
+                    kms_actions.Encrypt,
+                    kms_actions.Decrypt,
+                    kms_actions.ReEncryptFrom,
+                    kms_actions.ReEncryptTo,
+                    kms_actions.GenerateDataKey,
+                    kms_actions.GenerateDataKeyWithoutPlaintext,
+                    kms_actions.DescribeKey,
+                ],
+                Resource=[THIS_KEY],
+            ),
+            Statement(
+                Sid="AutoScalingLetsEc2AttachNodeVolumes",
+                Effect=Allow,
+                Principal=autoscaling,
+                Action=[kms_actions.CreateGrant],
+                Resource=[THIS_KEY],
+                Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
+            ),
+        ],
+    )
+
+
+def _node_group(
+    template: Template,
+    spec: PlatformSpec,
+    cluster: Cluster,
+    subnets: AWSHelperFn,
+    after: Sequence[eks.Addon],
+    node_role: AWSHelperFn,
+    volume_key: kms.Key,
+    name: str,
+    group: NodeGroup,
+) -> eks.Nodegroup:
+    logical = node_group_id(name)
+    launch_template = template.add_resource(
+        _launch_template(spec, f"LaunchTemplate{logical}", name, group, volume_key)
+    )
+    props: dict[str, object] = {
+        "ClusterName": Ref(cluster.resource),
+        "NodeRole": GetAtt(node_role, "Arn"),
+        "Subnets": subnets,
+        "AmiType": group.resolved_ami_type,
+        "CapacityType": group.capacity_type,
+        "InstanceTypes": list(group.instance_types),
+        "LaunchTemplate": eks.LaunchTemplateSpecification(
+            Id=Ref(launch_template), Version=GetAtt(launch_template, "LatestVersionNumber")
+        ),
+        "ScalingConfig": eks.ScalingConfig(
+            MinSize=group.min_size, DesiredSize=group.desired_size, MaxSize=group.max_size
+        ),
+        "UpdateConfig": eks.UpdateConfig(MaxUnavailable=group.max_unavailable),
+        "Tags": {"Name": resource_name(spec, name)},
+    }
+    if group.labels:
+        props["Labels"] = dict(group.labels)
+    if group.taints:
+        props["Taints"] = [
+            eks.Taint(Key=t.key, Value=t.value, Effect=t.effect)
+            if t.value
+            else eks.Taint(Key=t.key, Effect=t.effect)
+            for t in group.taints
+        ]
+    return template.add_resource(
+        eks.Nodegroup(f"Nodegroup{logical}", DependsOn=[a.title for a in after], **props)
+    )
+
+
+def _launch_template(
+    spec: PlatformSpec, logical_id: str, name: str, group: NodeGroup, volume_key: kms.Key
+) -> ec2.LaunchTemplate:
+    tags = Tags({"Name": resource_name(spec, name)} | dict(sorted(spec.tags.items())))
+    return ec2.LaunchTemplate(
+        logical_id,
+        LaunchTemplateData=ec2.LaunchTemplateData(
+            MetadataOptions=ec2.MetadataOptions(
+                HttpEndpoint="enabled",
+                HttpTokens="required",
+                HttpPutResponseHopLimit=spec.eks.imds_hop_limit,
+            ),
+            BlockDeviceMappings=[
+                ec2.LaunchTemplateBlockDeviceMapping(
+                    DeviceName=ROOT_DEVICE,
+                    Ebs=ec2.EBSBlockDevice(
+                        VolumeType="gp3",
+                        VolumeSize=group.disk_size,
+                        Encrypted=True,
+                        KmsKeyId=GetAtt(volume_key, "Arn"),
+                        DeleteOnTermination=True,
+                    ),
+                )
+            ],
+            TagSpecifications=[
+                ec2.TagSpecifications(ResourceType=kind, Tags=tags)
+                for kind in ("instance", "volume", "network-interface")
+            ],
+        ),
+    )

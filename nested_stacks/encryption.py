@@ -13,6 +13,17 @@ from nested_stacks.policies import account_root
 
 # In a key policy "Resource" is the key itself; AWS requires "*" there.
 THIS_KEY = "*"
+# What a service (CloudWatch Logs, EC2 through Auto Scaling) needs to encrypt data with a key
+# and read it back; no administration, no grants.
+SERVICE_USES_KEY = (
+    kms_actions.Encrypt,
+    kms_actions.Decrypt,
+    kms_actions.ReEncryptFrom,
+    kms_actions.ReEncryptTo,
+    kms_actions.GenerateDataKey,
+    kms_actions.GenerateDataKeyWithoutPlaintext,
+    kms_actions.DescribeKey,
+)
 
 
 def customer_managed_key(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from awacs import kms as kms_actions
 from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
 from troposphere import GetAtt, Sub, Template, logs
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.encryption import THIS_KEY, customer_managed_key
+from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import regional_arn
 
 
@@ -28,15 +27,7 @@ def encrypted_log_group(
         Sid="CloudWatchLogsEncryptsThisLogGroupOnly",
         Effect=Allow,
         Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-        Action=[
-            kms_actions.Encrypt,
-            kms_actions.Decrypt,
-            kms_actions.ReEncryptFrom,
-            kms_actions.ReEncryptTo,
-            kms_actions.GenerateDataKey,
-            kms_actions.GenerateDataKeyWithoutPlaintext,
-            kms_actions.DescribeKey,
-        ],
+        Action=list(SERVICE_USES_KEY),
         Resource=[THIS_KEY],
         Condition=Condition(
             ArnEquals(

@@ -12,7 +12,7 @@ from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import NodeGroup, node_group_id
 from nested_stacks.base import resource_name
 from nested_stacks.eks.cluster import Cluster
-from nested_stacks.encryption import THIS_KEY, customer_managed_key
+from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import aws_managed_policy, role, service_trust
 
 # Managed node groups launch through Auto Scaling, whose service-linked role is what EC2
@@ -71,15 +71,7 @@ def _volume_key(template: Template, spec: PlatformSpec) -> kms.Key:
                 Sid="AutoScalingEncryptsNodeVolumes",
                 Effect=Allow,
                 Principal=autoscaling,
-                Action=[
-                    kms_actions.Encrypt,
-                    kms_actions.Decrypt,
-                    kms_actions.ReEncryptFrom,
-                    kms_actions.ReEncryptTo,
-                    kms_actions.GenerateDataKey,
-                    kms_actions.GenerateDataKeyWithoutPlaintext,
-                    kms_actions.DescribeKey,
-                ],
+                Action=list(SERVICE_USES_KEY),
                 Resource=[THIS_KEY],
             ),
             Statement(

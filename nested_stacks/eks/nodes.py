@@ -157,7 +157,7 @@ def _launch_template(
             ],
             TagSpecifications=[
                 ec2.TagSpecifications(ResourceType=kind, Tags=tags)
-                for kind in ("instance", "volume", "network-interface")
+                for kind in ("instance", "volume")
             ],
         ),
     )

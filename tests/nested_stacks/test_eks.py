@@ -217,11 +217,7 @@ def test_the_imds_hop_limit_and_tags_reach_every_launch_template():
     template = template_of("name: demo\ntags: {team: ml}\neks: {imds_hop_limit: 2}\n")
     data = template["Resources"]["LaunchTemplateDefault"]["Properties"]["LaunchTemplateData"]
     assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
-    assert {s["ResourceType"] for s in data["TagSpecifications"]} == {
-        "instance",
-        "volume",
-        "network-interface",
-    }
+    assert {s["ResourceType"] for s in data["TagSpecifications"]} == {"instance", "volume"}
     for specification in data["TagSpecifications"]:
         assert specification["Tags"] == [
             {"Key": "Name", "Value": "demo-prod-default"},

@@ -6,7 +6,7 @@ never change for it.
 
 from __future__ import annotations
 
-from nested_stacks import eks, vpc
+from nested_stacks import eks, rds, secrets, vpc
 from nested_stacks.base import StackModule
 
-STACKS: tuple[StackModule, ...] = (vpc, eks)
+STACKS: tuple[StackModule, ...] = (vpc, eks, rds, secrets)

@@ -40,3 +40,8 @@ def new_template(spec: PlatformSpec, what: str) -> Template:
 def resource_name(spec: PlatformSpec, *parts: str) -> str:
     """A physical or display name under the platform's prefix: `litellm-prod-private-1`."""
     return "-".join((spec.stack_name, *parts))
+
+
+def secret_name(spec: PlatformSpec, secret: str) -> str:
+    """`<name>/<environment>/litellm/<secret>`: where every LiteLLM secret lives."""
+    return f"{spec.name}/{spec.environment}/litellm/{secret}"

@@ -1,4 +1,4 @@
-"""CloudWatch log groups encrypted with their own customer-managed key and kept on delete."""
+"""CloudWatch log groups encrypted with a customer-managed key of their own and kept on delete."""
 
 from __future__ import annotations
 
@@ -10,6 +10,46 @@ from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_manage
 from nested_stacks.policies import regional_arn
 
 
+def encrypted_log_groups(
+    template: Template,
+    spec: PlatformSpec,
+    key_id: str,
+    alias: str,
+    purpose: str,
+    groups: dict[str, str],
+    retention_days: int,
+) -> dict[str, logs.LogGroup]:
+    """Add `groups` (logical id -> log group name), each kept `retention_days`, all encrypted
+    by one key (logical id `key_id`, alias ending in `alias`) that only they may use."""
+    cloudwatch_logs_uses_key = Statement(
+        Sid="CloudWatchLogsEncryptsTheseLogGroupsOnly",
+        Effect=Allow,
+        Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
+        Action=list(SERVICE_USES_KEY),
+        Resource=[THIS_KEY],
+        Condition=Condition(
+            ArnEquals(
+                "kms:EncryptionContext:aws:logs:arn",
+                [regional_arn("logs", f"log-group:{name}") for name in groups.values()],
+            )
+        ),
+    )
+    key = customer_managed_key(template, spec, key_id, alias, purpose, [cloudwatch_logs_uses_key])
+    return {
+        logical_id: template.add_resource(
+            logs.LogGroup(
+                logical_id,
+                LogGroupName=name,
+                RetentionInDays=retention_days,
+                KmsKeyId=GetAtt(key, "Arn"),
+                DeletionPolicy="Retain",
+                UpdateReplacePolicy="Retain",
+            )
+        )
+        for logical_id, name in groups.items()
+    }
+
+
 def encrypted_log_group(
     template: Template,
     spec: PlatformSpec,
@@ -19,32 +59,7 @@ def encrypted_log_group(
     retention_days: int,
     purpose: str,
 ) -> logs.LogGroup:
-    """Add log group `name` with `retention_days`, encrypted by a key only it may use.
-
-    The key's alias ends in `alias`; `purpose` describes both in the console.
-    """
-    cloudwatch_logs_uses_key = Statement(
-        Sid="CloudWatchLogsEncryptsThisLogGroupOnly",
-        Effect=Allow,
-        Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-        Action=list(SERVICE_USES_KEY),
-        Resource=[THIS_KEY],
-        Condition=Condition(
-            ArnEquals(
-                "kms:EncryptionContext:aws:logs:arn", regional_arn("logs", f"log-group:{name}")
-            )
-        ),
-    )
-    key = customer_managed_key(
-        template, spec, f"{logical_id}Key", alias, purpose, [cloudwatch_logs_uses_key]
-    )
-    return template.add_resource(
-        logs.LogGroup(
-            logical_id,
-            LogGroupName=name,
-            RetentionInDays=retention_days,
-            KmsKeyId=GetAtt(key, "Arn"),
-            DeletionPolicy="Retain",
-            UpdateReplacePolicy="Retain",
-        )
-    )
+    """One log group `name` with a key of its own (logical id `<logical_id>Key`)."""
+    return encrypted_log_groups(
+        template, spec, f"{logical_id}Key", alias, purpose, {logical_id: name}, retention_days
+    )[logical_id]

@@ -40,7 +40,9 @@ def test_build_writes_every_template_and_a_manifest_of_them(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "eks.yaml",
         "manifest.json",
+        "rds.yaml",
         "root.yaml",
+        "secrets.yaml",
         "vpc.yaml",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -52,7 +54,13 @@ def test_build_writes_every_template_and_a_manifest_of_them(tmp_path):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["bytes"] == len(data)
     assert manifest["templates"]["vpc.yaml"]["resources"] == 41
-    assert [t.file for t in result.templates] == ["root.yaml", "vpc.yaml", "eks.yaml"]
+    assert [t.file for t in result.templates] == [
+        "root.yaml",
+        "vpc.yaml",
+        "eks.yaml",
+        "rds.yaml",
+        "secrets.yaml",
+    ]
 
 
 def test_a_rebuild_replaces_the_whole_folder(tmp_path):
@@ -151,7 +159,8 @@ def test_lint_checks_the_wiring_between_root_and_nested_templates(tmp_path):
             "TemplateURL: vpc.yaml", "TemplateURL: vpc.yaml\n      Parameters:\n        Nope: x"
         )
     )
-    findings = lint_templates(tmp_path, ["root.yaml", "vpc.yaml", "eks.yaml"], "us-east-1")
+    files = ["root.yaml", "vpc.yaml", "eks.yaml", "rds.yaml", "secrets.yaml"]
+    findings = lint_templates(tmp_path, files, "us-east-1")
     assert [f.rule for f in findings] == ["E3043"]
     assert str(findings[0]).startswith("root.yaml:Resources/VpcStack/Properties/Parameters")
 
@@ -169,4 +178,10 @@ def test_one_lint_loads_the_rules_once_for_all_templates(tmp_path, monkeypatch):
     monkeypatch.setattr(cfnlint.runner.Runner, "__init__", counting_init)
     build(SPEC, tmp_path / "out", lint=True)
     assert len(created) == 1
-    assert sorted(Path(t).name for t in created[0]) == ["eks.yaml", "root.yaml", "vpc.yaml"]
+    assert sorted(Path(t).name for t in created[0]) == [
+        "eks.yaml",
+        "rds.yaml",
+        "root.yaml",
+        "secrets.yaml",
+        "vpc.yaml",
+    ]

@@ -44,7 +44,7 @@ def test_bad_specs_exit_2_with_every_problem_and_no_traceback(write_spec):
         assert result.exit_code == 2
         assert result.stderr.splitlines() == [
             f"{path}:1:1: name: 'Bad' is not a platform name: 2 to 31 lowercase letters, digits "
-            "and '-', starting with a letter",
+            "and single hyphens, starting with a letter and not ending with a hyphen",
             f"{path}:3:3: vpc.az_count: must be <= 6, got 9",
             f"2 problems in {path}",
         ]
@@ -86,11 +86,13 @@ def test_build_writes_into_templates_out_by_default_and_reports_what_it_wrote(
     assert sorted(p.name for p in out.iterdir()) == [
         "eks.yaml",
         "manifest.json",
+        "rds.yaml",
         "root.yaml",
+        "secrets.yaml",
         "vpc.yaml",
     ]
     assert "platform.yaml: built litellm-prod into templates_out/litellm-prod/" in result.stdout
-    assert " vpc.yaml    41 resources" in result.stdout
+    assert " vpc.yaml       41 resources" in result.stdout
     assert "cfn-lint: skipped (--no-lint)" in result.stdout
 
 

@@ -25,14 +25,16 @@ __all__ = ["LoadedSpec", "PlatformSpec", "load_spec", "validate_data"]
 Name = Annotated[
     Str,
     matching(
-        r"[a-z][a-z0-9-]{1,30}",
-        "is not a platform name: 2 to 31 lowercase letters, digits and '-', starting with a letter",
+        r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,30}",
+        "is not a platform name: 2 to 31 lowercase letters, digits and single hyphens, "
+        "starting with a letter and not ending with a hyphen",
     ),
 ]
 Environment = Annotated[
     Str,
     matching(
-        r"[a-z0-9-]{1,16}", "is not an environment name: 1 to 16 lowercase letters, digits and '-'"
+        r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,15}",
+        "is not an environment name: 1 to 16 lowercase letters, digits and single hyphens",
     ),
 ]
 Region = Annotated[

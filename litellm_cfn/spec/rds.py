@@ -1,13 +1,80 @@
 """The `rds` section: the PostgreSQL instance that holds LiteLLM's keys and spend logs."""
 
+import math
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
-from litellm_cfn.spec.base import Bool, Model, Str, matching
+from litellm_cfn.spec.base import (
+    Bool,
+    Checked,
+    Int,
+    Model,
+    RetentionDays,
+    Str,
+    Violation,
+    check_rules,
+    invalid,
+    matching,
+    one_of,
+)
+
+# PostgreSQL majors RDS supports in standard support (13 ended in February 2026).
+SUPPORTED_MAJORS = (14, 15, 16, 17, 18)
+GP3_MINIMUM_GIB = 20
+RESERVED_USERNAMES = frozenset(
+    {
+        "postgres",
+        "rdsadmin",
+        "rdsrepladmin",
+        "rds_superuser",
+        "rds_replication",
+        "rds_password",
+        "rds_iam",
+        "public",
+    }
+)
+RESERVED_DATABASES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
 
 InstanceClass = Annotated[
-    Str, matching(r"db\.[a-z0-9-]+\.[a-z0-9]+", "is not an RDS instance class such as db.t3.medium")
+    Str,
+    matching(r"db\.[a-z0-9-]+\.[a-z0-9]+", "is not an RDS instance class such as db.t3.medium"),
+]
+
+
+def _engine_version(value: str) -> str:
+    major = int(value.split(".")[0])
+    if major not in SUPPORTED_MAJORS:
+        supported = ", ".join(str(m) for m in SUPPORTED_MAJORS)
+        raise invalid(f"PostgreSQL {major} is not a major RDS supports; use one of {supported}")
+    return value
+
+
+def _not_reserved(reserved: frozenset[str], what: str) -> Checked:
+    def check(value: str) -> str:
+        if value.lower() in reserved or value.lower().startswith("pg_"):
+            raise invalid(f"{value!r} is reserved by PostgreSQL or RDS; choose another {what}")
+        return value
+
+    return Checked(check)
+
+
+_IDENTIFIER = r"[A-Za-z][A-Za-z0-9_]{0,62}"
+EngineVersion = Annotated[
+    Str,
+    matching(r"\d{2}\.\d{1,2}", 'is not a PostgreSQL major.minor version such as "17.9"'),
+    Checked(_engine_version),
+]
+DatabaseName = Annotated[
+    Str,
+    matching(_IDENTIFIER, "is not a PostgreSQL name: a letter, then letters, digits or _"),
+    _not_reserved(RESERVED_DATABASES, "database name"),
+]
+Username = Annotated[
+    Str,
+    matching(_IDENTIFIER, "is not a PostgreSQL name: a letter, then letters, digits or _"),
+    _not_reserved(RESERVED_USERNAMES, "username"),
 ]
 
 
@@ -16,3 +83,46 @@ class Rds(Model):
 
     instance_class: InstanceClass = Field("db.t3.medium", description="RDS instance class.")
     multi_az: Bool = Field(True, description="A synchronous standby in another zone.")
+    engine_version: EngineVersion = Field(
+        "17.9", description="PostgreSQL major.minor; minor upgrades then apply automatically."
+    )
+    allocated_storage: Int = Field(
+        20, ge=GP3_MINIMUM_GIB, le=65536, description="gp3 storage to start with, GiB."
+    )
+    max_allocated_storage: Int = Field(
+        100, le=65536, description="Storage autoscaling grows up to this many GiB."
+    )
+    database_name: DatabaseName = Field("litellm", description="Database LiteLLM uses.")
+    username: Username = Field("litellm", description="Master user; RDS manages its password.")
+    force_ssl: Bool = Field(True, description="Refuse connections without TLS.")
+    backup_retention_days: Int = Field(7, ge=1, le=35, description="Daily backups kept, days.")
+    performance_insights: Bool = Field(True, description="Performance Insights, KMS-encrypted.")
+    monitoring_interval: Annotated[
+        Int, one_of((0, 1, 5, 10, 15, 30, 60), "an enhanced monitoring interval")
+    ] = Field(60, description="Enhanced monitoring interval in seconds (0 turns it off).")
+    log_retention_days: RetentionDays = Field(
+        30, description="Days CloudWatch Logs keeps the postgresql and upgrade logs."
+    )
+    deletion_protection: Bool | None = Field(
+        None, description="Refuse to delete the database; default: on in prod."
+    )
+
+    @property
+    def parameter_group_family(self) -> str:
+        """`17.9` -> `postgres17`."""
+        return f"postgres{self.engine_version.split('.')[0]}"
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check_rules(self._storage_can_grow())
+        return self
+
+    def _storage_can_grow(self) -> Violation | None:
+        # RDS requires the autoscaling ceiling to be at least 10% above the allocation.
+        least = math.ceil(self.allocated_storage * 1.1)
+        if self.max_allocated_storage < least:
+            return (
+                "max_allocated_storage",
+                f"must be at least {least} (10% above allocated_storage, {self.allocated_storage})",
+            )
+        return None

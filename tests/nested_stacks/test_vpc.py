@@ -121,10 +121,12 @@ def test_flow_logs_go_to_an_encrypted_retained_log_group():
     }
     assert logs_statement["Condition"] == {
         "ArnEquals": {
-            "kms:EncryptionContext:aws:logs:arn": {
-                "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
-                "log-group:/demo/prod/vpc-flow-logs"
-            }
+            "kms:EncryptionContext:aws:logs:arn": [
+                {
+                    "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                    "log-group:/demo/prod/vpc-flow-logs"
+                }
+            ]
         }
     }
     flow_log = resources["VpcFlowLog"]["Properties"]

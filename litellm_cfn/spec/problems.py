@@ -81,6 +81,8 @@ def _message(detail: ErrorDetails, loc: SpecPath) -> str:
         return "must not be empty" if least == 1 else f"needs at least {least} entries"
     if kind == "too_long":
         return f"allows at most {ctx['max_length']} items, got {ctx['actual_length']}"
+    if kind == "invalid":
+        return detail["msg"]
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"]))
     return detail["msg"][0].lower() + detail["msg"][1:] if detail["msg"] else kind

@@ -1,6 +1,5 @@
 """The `rds` section: the PostgreSQL instance that holds LiteLLM's keys and spend logs."""
 
-import math
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -119,7 +118,7 @@ class Rds(Model):
 
     def _storage_can_grow(self) -> Violation | None:
         # RDS requires the autoscaling ceiling to be at least 10% above the allocation.
-        least = math.ceil(self.allocated_storage * 1.1)
+        least = -(-self.allocated_storage * 11 // 10)
         if self.max_allocated_storage < least:
             return (
                 "max_allocated_storage",

@@ -23,6 +23,24 @@ def spec_from(text: str, file: str = "platform.yaml") -> PlatformSpec:
     return validate_data(data, where)
 
 
+# What `build` writes for a spec, in name order.
+BUILT_FILES = [
+    "eks.yaml",
+    "manifest.json",
+    "rds.yaml",
+    "root.yaml",
+    "secrets.yaml",
+    "vpc.yaml",
+]
+
+
+def only_problem(text: str) -> str:
+    """The one problem line a spec text produces (failing if there are none or several)."""
+    problems = problems_of(text)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
 def problems_of(text: str) -> list[str]:
     """The problem lines a spec text produces (without the summary line)."""
     with pytest.raises(SpecError) as caught:

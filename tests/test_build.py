@@ -18,7 +18,7 @@ from litellm_cfn.quotas import MAX_RESOURCES, MAX_TEMPLATE_BYTES, quota_breaches
 from litellm_cfn.spec import load_spec
 from litellm_cfn.writer import render
 from nested_stacks import STACKS
-from tests.conftest import GOOD_FIXTURES, SPECS, spec_from
+from tests.conftest import BUILT_FILES, GOOD_FIXTURES, SPECS, spec_from
 
 SPEC = spec_from("name: demo\n")
 
@@ -37,14 +37,7 @@ def broken_stack():
 def test_build_writes_every_template_and_a_manifest_of_them(tmp_path):
     out = tmp_path / "out"
     result = build(SPEC, out, lint=False)
-    assert sorted(p.name for p in out.iterdir()) == [
-        "eks.yaml",
-        "manifest.json",
-        "rds.yaml",
-        "root.yaml",
-        "secrets.yaml",
-        "vpc.yaml",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == BUILT_FILES
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["root"] == "root.yaml"
     assert manifest["platform"] == "demo-prod"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from litellm_cfn import __version__
 from litellm_cfn.errors import SpecError
-from tests.conftest import REPO
+from tests.conftest import BUILT_FILES, REPO
 from tests.test_build import broken_stack
 
 PLATFORM = str(REPO / "specs" / "platform.yaml")
@@ -83,14 +83,7 @@ def test_build_writes_into_templates_out_by_default_and_reports_what_it_wrote(
     result = run("build", "--no-lint")
     assert result.exit_code == 0, result.output
     out = tmp_path / "templates_out" / "litellm-prod"
-    assert sorted(p.name for p in out.iterdir()) == [
-        "eks.yaml",
-        "manifest.json",
-        "rds.yaml",
-        "root.yaml",
-        "secrets.yaml",
-        "vpc.yaml",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == BUILT_FILES
     assert "platform.yaml: built litellm-prod into templates_out/litellm-prod/" in result.stdout
     assert " vpc.yaml       41 resources" in result.stdout
     assert "cfn-lint: skipped (--no-lint)" in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litellm_cfn.spec.eks import ami_type_for, node_group_id
-from tests.conftest import problems_of, spec_from
+from tests.conftest import only_problem, spec_from
 
 BAD = [
     (
@@ -68,9 +68,7 @@ BAD = [
 
 @pytest.mark.parametrize(("text", "expected"), BAD, ids=[e for _, e in BAD])
 def test_bad_eks_settings_are_refused_with_a_located_message(text, expected):
-    problems = problems_of("name: demo\n" + text)
-    assert len(problems) == 1, problems
-    assert expected in problems[0], problems[0]
+    assert expected in only_problem("name: demo\n" + text)
 
 
 def test_eks_defaults_are_private_and_protected():

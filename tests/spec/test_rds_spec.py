@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import problems_of, spec_from
+from tests.conftest import only_problem, spec_from
 
 BAD = [
     ("rds: {instance_class: m5.large}\n", "rds.instance_class: 'm5.large' is not an RDS instance"),
@@ -38,9 +38,7 @@ BAD = [
 
 @pytest.mark.parametrize(("text", "expected"), BAD, ids=[e for _, e in BAD])
 def test_bad_rds_settings_are_refused_with_a_located_message(text, expected):
-    problems = problems_of("name: demo\n" + text)
-    assert len(problems) == 1, problems
-    assert expected in problems[0], problems[0]
+    assert expected in only_problem("name: demo\n" + text)
 
 
 def test_rds_defaults_are_the_seeds_and_safe():

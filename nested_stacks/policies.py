@@ -101,11 +101,16 @@ def role(
     policies: Sequence[tuple[str, PolicyDocument]] = (),
     managed_policy_arns: Sequence[AWSHelperFn] = (),
 ) -> iam.Role:
-    """An IAM role for the platform; every role the project creates is made here."""
+    """An IAM role for the platform; every role the project creates is made here, so the
+    spec's role path and permissions boundary reach all of them."""
     props: dict[str, object] = {
         "AssumeRolePolicyDocument": trust,
         "Description": f"{spec.stack_name}: {purpose}",
     }
+    if spec.iam.role_path != "/":
+        props["Path"] = spec.iam.role_path
+    if spec.iam.permissions_boundary_arn is not None:
+        props["PermissionsBoundary"] = spec.iam.permissions_boundary_arn
     if policies:
         props["Policies"] = [
             iam.Policy(PolicyName=name, PolicyDocument=document) for name, document in policies

@@ -26,6 +26,7 @@ def spec_from(text: str, file: str = "platform.yaml") -> PlatformSpec:
 # What `build` writes for a spec, in name order.
 BUILT_FILES = [
     "eks.yaml",
+    "iam.yaml",
     "manifest.json",
     "rds.yaml",
     "root.yaml",

@@ -1,23 +1,58 @@
-"""The `iam` section: what the LiteLLM pods may call through their IRSA role."""
+"""The `iam` section: who may assume the platform's roles, and what LiteLLM may invoke."""
 
+import re
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
-from litellm_cfn.spec.base import Model, Str, distinct, matching
+from litellm_cfn.spec.base import Model, Str, Violation, check_rules, distinct, matching
 
 SEED_BEDROCK_MODEL_ARNS = (
     "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20241022-v2:0",
     "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
 )
+_MODEL_ID = r"[A-Za-z0-9._:-]+"
+_PARTITION = r"arn:aws(?:-[a-z]+)*"
+FOUNDATION_MODEL = re.compile(
+    rf"{_PARTITION}:bedrock:([a-z0-9-]+|\*)::foundation-model/({_MODEL_ID})"
+)
+# A system-defined cross-region profile: `<geography>.<model id>`, routing to that model in
+# several regions, each of which needs the foundation-model ARN allowed too.
+INFERENCE_PROFILE = re.compile(
+    rf"{_PARTITION}:bedrock:[a-z0-9-]+:[0-9]{{12}}:inference-profile/"
+    rf"(?:[a-z]+)\.({_MODEL_ID})"
+)
+APPLICATION_PROFILE = re.compile(
+    rf"{_PARTITION}:bedrock:[a-z0-9-]+:[0-9]{{12}}:application-inference-profile/[a-z0-9]+"
+)
 
 BedrockArn = Annotated[
     Str,
     matching(
-        r"arn:aws(-[a-z]+)*:bedrock:[a-z0-9*-]*:([0-9]{12})?:"
-        r"(foundation-model|inference-profile|application-inference-profile)/[A-Za-z0-9._:/*-]+",
-        "is not a Bedrock foundation-model or inference-profile ARN",
+        "|".join(p.pattern for p in (FOUNDATION_MODEL, INFERENCE_PROFILE, APPLICATION_PROFILE)),
+        "is not a Bedrock foundation-model ARN (arn:aws:bedrock:<region or *>::foundation-model/"
+        "<model>) or inference-profile ARN (arn:aws:bedrock:<region>:<account>:"
+        "inference-profile/<geo>.<model>)",
     ),
+]
+ServiceAccount = Annotated[
+    Str,
+    matching(
+        r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?",
+        "is not namespace/name with Kubernetes (DNS-1123) names, e.g. litellm/litellm",
+    ),
+]
+PolicyArn = Annotated[
+    Str,
+    matching(
+        r"arn:aws(-[a-z]+)*:iam::([0-9]{12}|aws):policy/[\w+=,.@/-]+",
+        "is not an IAM policy ARN such as arn:aws:iam::123456789012:policy/Boundary",
+    ),
+]
+RolePath = Annotated[
+    Str,
+    matching(r"/|/[\x21-\x7e]{1,510}/", "is not an IAM path: starts and ends with '/'"),
 ]
 
 
@@ -27,3 +62,40 @@ class Iam(Model):
     bedrock_model_arns: Annotated[tuple[BedrockArn, ...], distinct()] = Field(
         SEED_BEDROCK_MODEL_ARNS, description="Bedrock models LiteLLM may invoke, nothing else."
     )
+    litellm_service_account: ServiceAccount = Field(
+        "litellm/litellm", description="namespace/name of LiteLLM's Kubernetes service account."
+    )
+    external_secrets_service_account: ServiceAccount = Field(
+        "external-secrets/external-secrets",
+        description="namespace/name of the External Secrets Operator's service account.",
+    )
+    permissions_boundary_arn: PolicyArn | None = Field(
+        None, description="Permissions boundary set on every role the platform creates."
+    )
+    role_path: RolePath = Field("/", description="IAM path of every role the platform creates.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check_rules(*self._profiles_list_their_models())
+        return self
+
+    def _profiles_list_their_models(self) -> list[Violation]:
+        """A cross-region profile invokes its model in several regions: allow the model too."""
+        allowed = {
+            match.group(2)
+            for arn in self.bedrock_model_arns
+            if (match := FOUNDATION_MODEL.fullmatch(arn))
+        }
+        violations: list[Violation] = []
+        for index, arn in enumerate(self.bedrock_model_arns):
+            profile = INFERENCE_PROFILE.fullmatch(arn)
+            if profile and profile.group(1) not in allowed:
+                partition = arn.split(":")[1]
+                violations.append(
+                    (
+                        ("bedrock_model_arns", index),
+                        "a cross-region inference profile also needs the model it routes to; "
+                        f"add arn:{partition}:bedrock:*::foundation-model/{profile.group(1)}",
+                    )
+                )
+        return violations

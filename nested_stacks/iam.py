@@ -1,0 +1,125 @@
+"""IAM stack: the seed's `iam` module, the IRSA roles the Kubernetes side runs as.
+
+LiteLLM's role may invoke exactly the spec's Bedrock models; the External Secrets role may
+read exactly the platform's secrets and decrypt them only through Secrets Manager. Both are
+trusted by one service account each, through the cluster's OIDC provider. Takes the EKS,
+RDS and secrets stacks' outputs.
+"""
+
+from __future__ import annotations
+
+from awacs import bedrock, kms, secretsmanager
+from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template
+
+from litellm_cfn.spec import PlatformSpec
+from nested_stacks.base import new_template
+from nested_stacks.policies import irsa_trust, role
+
+NAME = "iam"
+
+# What the External Secrets Operator reads, by the output names of the stacks that make them.
+SECRET_ARNS = (
+    "LitellmMasterKeySecretArn",
+    "LitellmSaltKeySecretArn",
+    "RedisPasswordSecretArn",
+    "DbConnectionSecretArn",
+    "RdsMasterUserSecretArn",
+)
+SECRET_KEY_ARNS = ("LitellmSecretsKeyArn", "RdsKeyArn")
+
+
+def enabled(spec: PlatformSpec) -> bool:
+    """The IRSA roles are always built: LiteLLM and External Secrets run as them."""
+    return True
+
+
+def build(spec: PlatformSpec) -> Template:
+    """The IAM stack's template."""
+    template = new_template(spec, "IRSA roles for LiteLLM and External Secrets")
+    inputs = {
+        name: Ref(template.add_parameter(Parameter(name, Type="String", Description=description)))
+        for name, description in (
+            ("EksOidcProviderArn", "The cluster's IAM OIDC provider."),
+            ("EksOidcIssuer", "The cluster's OIDC issuer, without https://."),
+            *((arn, "A secret External Secrets reads.") for arn in SECRET_ARNS),
+            *((arn, "A key those secrets are encrypted with.") for arn in SECRET_KEY_ARNS),
+        )
+    }
+
+    def trust(service_account: str) -> Sub:
+        return irsa_trust(inputs["EksOidcProviderArn"], inputs["EksOidcIssuer"], service_account)
+
+    litellm = template.add_resource(
+        role(
+            spec,
+            "LitellmBedrockRole",
+            f"LiteLLM ({spec.iam.litellm_service_account}) invokes the allowed Bedrock models",
+            trust(spec.iam.litellm_service_account),
+            policies=[("invoke-bedrock-models", _invoke_models(spec))],
+        )
+    )
+    external_secrets = template.add_resource(
+        role(
+            spec,
+            "ExternalSecretsRole",
+            f"External Secrets ({spec.iam.external_secrets_service_account}) reads LiteLLM's "
+            "secrets",
+            trust(spec.iam.external_secrets_service_account),
+            policies=[("read-litellm-secrets", _read_secrets(inputs))],
+        )
+    )
+    template.add_output(
+        Output(
+            "LitellmBedrockRoleArn",
+            Description="IRSA role for LiteLLM's service account (Bedrock)",
+            Value=GetAtt(litellm, "Arn"),
+        )
+    )
+    template.add_output(
+        Output(
+            "ExternalSecretsRoleArn",
+            Description="IRSA role for the External Secrets Operator's service account",
+            Value=GetAtt(external_secrets, "Arn"),
+        )
+    )
+    return template
+
+
+def _invoke_models(spec: PlatformSpec) -> PolicyDocument:
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="InvokeTheAllowedModelsOnly",
+                Effect=Allow,
+                Action=[bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream],
+                Resource=list(spec.iam.bedrock_model_arns),
+            )
+        ],
+    )
+
+
+def _read_secrets(inputs: dict[str, Ref]) -> PolicyDocument:
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="ReadThePlatformsSecretsOnly",
+                Effect=Allow,
+                Action=[secretsmanager.GetSecretValue, secretsmanager.DescribeSecret],
+                Resource=[inputs[arn] for arn in SECRET_ARNS],
+            ),
+            Statement(
+                Sid="DecryptThemOnlyThroughSecretsManager",
+                Effect=Allow,
+                Action=[kms.Decrypt],
+                Resource=[inputs[arn] for arn in SECRET_KEY_ARNS],
+                Condition=Condition(
+                    StringEquals(
+                        "kms:ViaService", Sub("secretsmanager.${AWS::Region}.amazonaws.com")
+                    )
+                ),
+            ),
+        ],
+    )

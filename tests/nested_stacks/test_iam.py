@@ -1,0 +1,146 @@
+"""The IAM stack: exact trust and permission documents, nothing on `*`, boundary and path."""
+
+from __future__ import annotations
+
+import json
+
+from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from nested_stacks import iam
+from tests.conftest import spec_from
+
+PROFILE = (
+    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+    "us.anthropic.claude-3-haiku-20240307-v1:0"
+)
+HAIKU = "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def template_of(text: str = "name: demo\n") -> dict:
+    return iam.build(spec_from(text)).to_dict()
+
+
+def trust_of(role: dict) -> dict:
+    text, variables = role["Properties"]["AssumeRolePolicyDocument"]["Fn::Sub"]
+    assert variables == {
+        "OidcProviderArn": {"Ref": "EksOidcProviderArn"},
+        "OidcIssuer": {"Ref": "EksOidcIssuer"},
+    }
+    return json.loads(text)
+
+
+def irsa_document(service_account: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "${OidcProviderArn}"},
+                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Condition": {
+                    "StringEquals": {
+                        "${OidcIssuer}:sub": f"system:serviceaccount:{service_account}",
+                        "${OidcIssuer}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def test_litellm_may_invoke_exactly_the_listed_models_as_its_service_account_only():
+    role = template_of(f"name: demo\niam:\n  bedrock_model_arns: ['{HAIKU}', '{PROFILE}']\n")[
+        "Resources"
+    ]["LitellmBedrockRole"]
+    assert trust_of(role) == irsa_document("litellm:litellm")
+    (policy,) = role["Properties"]["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "InvokeTheAllowedModelsOnly",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": [HAIKU, PROFILE],
+        }
+    ]
+    assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_external_secrets_reads_exactly_the_platforms_secrets_through_secrets_manager():
+    role = template_of("name: demo\niam: {external_secrets_service_account: eso/operator}\n")[
+        "Resources"
+    ]["ExternalSecretsRole"]
+    assert trust_of(role) == irsa_document("eso:operator")
+    (policy,) = role["Properties"]["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "ReadThePlatformsSecretsOnly",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Resource": [
+                {"Ref": "LitellmMasterKeySecretArn"},
+                {"Ref": "LitellmSaltKeySecretArn"},
+                {"Ref": "RedisPasswordSecretArn"},
+                {"Ref": "DbConnectionSecretArn"},
+                {"Ref": "RdsMasterUserSecretArn"},
+            ],
+        },
+        {
+            "Sid": "DecryptThemOnlyThroughSecretsManager",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [{"Ref": "LitellmSecretsKeyArn"}, {"Ref": "RdsKeyArn"}],
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+                }
+            },
+        },
+    ]
+
+
+def test_no_role_anywhere_allows_any_action_or_any_resource_outside_key_policies():
+    spec = spec_from("name: demo\nbastion: {enabled: true}\n")
+    for file, template in compile_platform(spec).templates.items():
+        for name, resource in template.to_dict()["Resources"].items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    assert "*" not in statement["Action"], f"{file} {name}"
+                    assert not any(a.endswith(":*") for a in statement["Action"]), f"{file} {name}"
+                    assert statement.get("Resource") != ["*"], f"{file} {name}"
+
+
+def test_every_role_takes_the_specs_path_and_permissions_boundary():
+    boundary = "arn:aws:iam::123456789012:policy/PlatformBoundary"
+    spec = spec_from(
+        f"name: demo\nbastion: {{enabled: true}}\n"
+        f"iam: {{role_path: /litellm/, permissions_boundary_arn: '{boundary}'}}\n"
+    )
+    roles = [
+        (file, name, resource["Properties"])
+        for file, template in compile_platform(spec).templates.items()
+        for name, resource in template.to_dict()["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role"
+    ]
+    assert len(roles) >= 8
+    for file, name, props in roles:
+        assert props["Path"] == "/litellm/", f"{file} {name}"
+        assert props["PermissionsBoundary"] == boundary, f"{file} {name}"
+
+
+def test_the_iam_stack_takes_its_inputs_from_the_stacks_that_make_them():
+    root = compile_platform(spec_from("name: demo\n")).templates[ROOT_FILE].to_dict()
+    parameters = root["Resources"]["IamStack"]["Properties"]["Parameters"]
+    producers = {name: value["Fn::GetAtt"][0] for name, value in parameters.items()}
+    assert producers == {
+        "EksOidcProviderArn": "EksStack",
+        "EksOidcIssuer": "EksStack",
+        "LitellmMasterKeySecretArn": "SecretsStack",
+        "LitellmSaltKeySecretArn": "SecretsStack",
+        "RedisPasswordSecretArn": "SecretsStack",
+        "DbConnectionSecretArn": "RdsStack",
+        "RdsMasterUserSecretArn": "RdsStack",
+        "LitellmSecretsKeyArn": "SecretsStack",
+        "RdsKeyArn": "RdsStack",
+    }
+    assert set(template_of()["Outputs"]) == {"LitellmBedrockRoleArn", "ExternalSecretsRoleArn"}

@@ -9,15 +9,17 @@ Each `TemplateURL` is the nested file's relative path, the input form of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Output, Template, cloudformation
+from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
 from litellm_cfn.errors import BuildError, InternalError
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.tagging import apply_tags
 from nested_stacks import STACKS
 from nested_stacks.base import StackModule, new_template
+from nested_stacks.root_outputs import COMPOSED_OUTPUTS, ComposedOutput
 
 ROOT_FILE = "root.yaml"
 
@@ -118,4 +120,17 @@ def _root(spec: PlatformSpec, nested: dict[str, Template]) -> Template:
                 **({"Description": description} if description else {}),
             )
         )
+    for composed in COMPOSED_OUTPUTS:
+        value = _composed_value(composed, producers)
+        if value is not None:
+            root.add_output(Output(composed.name, Description=composed.description, Value=value))
     return root
+
+
+def _composed_value(composed: ComposedOutput, producers: dict[str, str]) -> Sub | None:
+    """The output's Fn::Sub, or None when a stack it needs is not enabled."""
+    names = [n for n in re.findall(r"\$\{([^}!]+)\}", composed.text) if not n.startswith("AWS::")]
+    if any(name not in producers for name in names):
+        return None
+    variables = {n: GetAtt(stack_logical_id(producers[n]), f"Outputs.{n}") for n in names}
+    return Sub(composed.text, **variables)

@@ -14,12 +14,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from litellm_cfn import __version__
-from litellm_cfn.errors import EXIT_FAILED, LitellmCfnError
+from litellm_cfn.errors import EXIT_FAILED, InputError, LitellmCfnError
+
+if TYPE_CHECKING:
+    from litellm_cfn.spec import PlatformSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +35,8 @@ Examples:
   litellm-cfn build specs/platform.yaml        templates into templates_out/<name>-<env>/
   litellm-cfn build --out /tmp/t --no-lint     skip cfn-lint, write elsewhere
   litellm-cfn schema > platform.schema.json    JSON Schema for editors
+  litellm-cfn outputs --format env             export lines of the deployed outputs
+  litellm-cfn kube | kubectl apply -f -        manifests wiring the cluster to AWS
 
 \b
 Exit codes: 0 ok, 1 failed, 2 bad input or usage, 3 stopped for approval.
@@ -130,6 +135,92 @@ def build(spec: Path, out: Path | None, no_lint: bool) -> None:
         click.echo(f"cfn-lint: 0 errors, {len(result.lint_warnings)} warnings")
     else:
         click.echo("cfn-lint: skipped (--no-lint)")
+
+
+aws_options = (
+    click.option("--profile", help="AWS profile (default: the standard credential chain)."),
+    click.option("--region", help="AWS region (default: the spec's region)."),
+)
+
+
+def _with_aws_options(command: F) -> F:
+    for option in reversed(aws_options):
+        command = option(command)
+    return command
+
+
+def _deployed_outputs(
+    spec_path: Path, profile: str | None, region: str | None
+) -> tuple[PlatformSpec, str, dict[str, str]]:
+    """The spec, the region used and the deployed stack's outputs."""
+    from litellm_cfn.aws import aws_errors, client
+    from litellm_cfn.outputs import read_outputs
+    from litellm_cfn.spec import load_spec
+
+    spec = load_spec(spec_path, str(spec_path)).spec
+    region = region or spec.region
+    with aws_errors(f"read stack {spec.stack_name}"):
+        outputs = read_outputs(client("cloudformation", region, profile), spec.stack_name)
+    return spec, region, outputs
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  litellm-cfn outputs specs/platform.yaml\n"
+    '  eval "$(litellm-cfn outputs specs/platform.yaml --format env)"'
+)
+@spec_argument
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "env"]),
+    default="table",
+    show_default=True,
+    help="env prints export lines for eval.",
+)
+@_with_aws_options
+@_reports_errors
+def outputs(spec: Path, output_format: str, profile: str | None, region: str | None) -> None:
+    """Print the deployed platform's outputs (root stack, completed from nested stacks)."""
+    from litellm_cfn.outputs import as_env, as_json, as_table
+
+    _, used_region, values = _deployed_outputs(spec, profile, region)
+    if output_format == "json":
+        click.echo(as_json(values))
+    elif output_format == "env":
+        click.echo(as_env(values, used_region))
+    else:
+        click.echo(as_table(values))
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  litellm-cfn kube specs/platform.yaml | kubectl apply -f -\n"
+    "  litellm-cfn kube specs/platform.yaml --out k8s/"
+)
+@spec_argument
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one file per manifest kind here instead of printing them.",
+)
+@_with_aws_options
+@_reports_errors
+def kube(spec: Path, out: Path | None, profile: str | None, region: str | None) -> None:
+    """Render the Kubernetes manifests that connect the cluster to the deployed platform."""
+    from litellm_cfn.kube import manifests, to_yaml
+
+    loaded, used_region, values = _deployed_outputs(spec, profile, region)
+    files = {name: to_yaml(docs) for name, docs in manifests(loaded, values, used_region).items()}
+    if out is None:
+        click.echo("---\n".join(files.values()), nl=False)
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{out}: cannot write: {error.strerror or error}") from None
+    for name in files:
+        click.echo(f"wrote {out / name}")
 
 
 @cli.command(epilog="\b\nExample:\n  litellm-cfn schema > specs/platform.schema.json")

@@ -12,6 +12,8 @@ from litellm_cfn.errors import SpecError
 from litellm_cfn.source import parse
 from litellm_cfn.spec import PlatformSpec, validate_data
 
+pytest_plugins = ["tests.aws"]
+
 REPO = Path(__file__).resolve().parent.parent
 SPECS = sorted((REPO / "specs").glob("*.yaml"))
 GOOD_FIXTURES = sorted((REPO / "tests" / "fixtures" / "good").glob("*.yaml"))

@@ -1,0 +1,72 @@
+"""A deployed platform's outputs, read through CloudFormation, and their printable forms."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from litellm_cfn.errors import LitellmCfnError
+from nested_stacks.root_outputs import DEPLOY_SCRIPT_VARIABLES
+
+
+def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The root stack's outputs, completed from its nested stacks' where the root lacks one."""
+    from botocore.exceptions import ClientError
+
+    try:
+        (root,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            raise LitellmCfnError(
+                f"stack {stack_name} does not exist in {cloudformation.meta.region_name}; "
+                "deploy it first, or check --region and --profile"
+            ) from None
+        raise LitellmCfnError(f"cannot read stack {stack_name}: {error}") from None
+    outputs = _outputs_of(root)
+    for nested_id in _nested_stack_ids(cloudformation, stack_name):
+        (nested,) = cloudformation.describe_stacks(StackName=nested_id)["Stacks"]
+        for name, value in _outputs_of(nested).items():
+            outputs.setdefault(name, value)
+    return outputs
+
+
+def _outputs_of(stack: dict[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def _nested_stack_ids(cloudformation: Any, stack_name: str) -> list[str]:
+    paginator = cloudformation.get_paginator("list_stack_resources")
+    return [
+        resource["PhysicalResourceId"]
+        for page in paginator.paginate(StackName=stack_name)
+        for resource in page["StackResourceSummaries"]
+        if resource["ResourceType"] == "AWS::CloudFormation::Stack"
+        and resource.get("PhysicalResourceId")
+    ]
+
+
+def as_table(outputs: dict[str, str]) -> str:
+    """Name and value, one output a line, sorted by name; multi-line values indented."""
+    width = max((len(name) for name in outputs), default=0)
+    lines = []
+    for name in sorted(outputs):
+        first, *rest = outputs[name].splitlines() or [""]
+        lines.append(f"{name.ljust(width)}  {first}")
+        lines += [f"{' ' * width}  {line}" for line in rest]
+    return "\n".join(lines)
+
+
+def as_json(outputs: dict[str, str]) -> str:
+    """The outputs as one JSON object, keys sorted."""
+    return json.dumps(outputs, indent=2, sort_keys=True)
+
+
+def as_env(outputs: dict[str, str], region: str) -> str:
+    """`export NAME=value` lines for `eval`, shell-quoted (the seed's deploy_script_env_vars)."""
+    values = {**outputs, "AWS::Region": region}
+    return "\n".join(
+        f"export {variable}={shlex.quote(values[output])}"
+        for variable, output in DEPLOY_SCRIPT_VARIABLES
+        if output in values
+    )

@@ -1,0 +1,263 @@
+"""`outputs` and `kube` against stack outputs served over HTTP by a local moto server."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import yaml
+from botocore.stub import Stubber
+from click.testing import CliRunner
+
+from litellm_cfn.cli import cli
+from litellm_cfn.outputs import as_env, read_outputs
+from tests.aws import REGION
+from tests.conftest import REPO
+
+SPEC = str(REPO / "specs" / "platform.yaml")
+ACCOUNT = "123456789012"
+MASTER_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!db-1234-AbCdEf"
+OUTPUTS = {
+    "EksClusterName": "litellm-eks",
+    "EksClusterEndpoint": "https://ABC.gr7.us-east-1.eks.amazonaws.com",
+    "RdsEndpoint": "litellm-prod-postgres.abc.us-east-1.rds.amazonaws.com",
+    "RdsMasterUserSecretArn": MASTER_SECRET,
+    "LitellmBedrockRoleArn": f"arn:aws:iam::{ACCOUNT}:role/litellm-prod-LitellmBedrockRole-1",
+    "ExternalSecretsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/litellm-prod-ExternalSecretsRole-1",
+    "DbConnectionSecretName": "litellm/prod/litellm/db-connection",
+    "LitellmMasterKeySecretName": "litellm/prod/litellm/master-key",
+    "LitellmSaltKeySecretName": "litellm/prod/litellm/salt-key",
+    "RedisPasswordSecretName": "litellm/prod/litellm/redis-password",
+    "ConfigureKubectl": "aws eks update-kubeconfig --name litellm-eks --region us-east-1",
+}
+
+
+def deploy_outputs_stack(name: str = "litellm-prod", outputs: dict[str, str] = OUTPUTS) -> None:
+    """A stack in moto whose outputs are the platform's (its resources do not matter here)."""
+    template = {
+        "Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=name, TemplateBody=json.dumps(template)
+    )
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_outputs_prints_the_deployed_stacks_outputs_as_a_table_and_as_json(aws):
+    deploy_outputs_stack()
+    table = run("outputs", SPEC)
+    assert table.exit_code == 0, table.output
+    assert "EksClusterName              litellm-eks" in table.stdout
+    as_json = run("outputs", SPEC, "--format", "json")
+    assert json.loads(as_json.stdout) == OUTPUTS
+
+
+def test_outputs_env_replaces_the_seeds_terraform_output_eval(aws):
+    deploy_outputs_stack()
+    result = run("outputs", SPEC, "--format", "env")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "export AWS_REGION=us-east-1" in lines
+    assert "export EKS_CLUSTER_NAME=litellm-eks" in lines
+    assert f"export RDS_MASTER_USER_SECRET_ARN='{MASTER_SECRET}'" in lines
+
+
+def test_env_lines_are_shell_quoted():
+    assert as_env({"EksClusterName": "a b'c"}, "eu-west-1").splitlines() == [
+        "export AWS_REGION=eu-west-1",
+        "export EKS_CLUSTER_NAME='a b'\"'\"'c'",
+    ]
+
+
+def test_a_stack_that_does_not_exist_is_a_clear_error(aws):
+    result = run("outputs", SPEC)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("stack litellm-prod does not exist in us-east-1; deploy it")
+    assert "Traceback" not in result.output
+
+
+def test_the_region_option_wins_over_the_specs(aws):
+    boto3.client("cloudformation", region_name="eu-west-1").create_stack(
+        StackName="litellm-prod",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"M": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+                "Outputs": {"EksClusterName": {"Value": "in-ireland"}},
+            }
+        ),
+    )
+    result = run("outputs", SPEC, "--region", "eu-west-1", "--format", "json")
+    assert json.loads(result.stdout) == {"EksClusterName": "in-ireland"}
+
+
+def test_nested_stack_outputs_fill_in_what_the_root_lacks():
+    # moto runs nested stacks only from templates in S3 and does not list them as stack
+    # resources, so this path uses botocore's Stubber with responses shaped like AWS's.
+    client = boto3.client("cloudformation", region_name=REGION)
+    nested_arn = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/litellm-prod-EksStack-1/abc"
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "describe_stacks",
+            {"Stacks": [_stack("litellm-prod", {"RdsEndpoint": "db.example"})]},
+            {"StackName": "litellm-prod"},
+        )
+        stubber.add_response(
+            "list_stack_resources",
+            {
+                "StackResourceSummaries": [
+                    _resource("EksStack", "AWS::CloudFormation::Stack", nested_arn),
+                    _resource("Marker", "AWS::SSM::Parameter", "marker"),
+                ]
+            },
+            {"StackName": "litellm-prod"},
+        )
+        stubber.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    _stack(
+                        "litellm-prod-EksStack-1",
+                        {"EksClusterName": "litellm-eks", "RdsEndpoint": "shadowed"},
+                    )
+                ]
+            },
+            {"StackName": nested_arn},
+        )
+        assert read_outputs(client, "litellm-prod") == {
+            "RdsEndpoint": "db.example",
+            "EksClusterName": "litellm-eks",
+        }
+
+
+def _stack(name: str, outputs: dict[str, str]) -> dict:
+    return {
+        "StackName": name,
+        "CreationTime": "2026-11-26T00:00:00Z",
+        "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+    }
+
+
+def _resource(logical_id: str, kind: str, physical_id: str) -> dict:
+    return {
+        "LogicalResourceId": logical_id,
+        "PhysicalResourceId": physical_id,
+        "ResourceType": kind,
+        "LastUpdatedTimestamp": "2026-11-26T00:00:00Z",
+        "ResourceStatus": "CREATE_COMPLETE",
+    }
+
+
+def test_kube_renders_the_service_accounts_store_and_external_secret(aws):
+    deploy_outputs_stack()
+    result = run("kube", SPEC)
+    assert result.exit_code == 0, result.output
+    documents = list(yaml.safe_load_all(result.stdout))
+    accounts, store, external = documents[:2], documents[2], documents[3]
+    assert accounts == [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": "litellm",
+                "namespace": "litellm",
+                "annotations": {"eks.amazonaws.com/role-arn": OUTPUTS["LitellmBedrockRoleArn"]},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": "external-secrets",
+                "namespace": "external-secrets",
+                "annotations": {"eks.amazonaws.com/role-arn": OUTPUTS["ExternalSecretsRoleArn"]},
+            },
+        },
+    ]
+    assert store == {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ClusterSecretStore",
+        "metadata": {"name": "litellm-prod-secrets-manager"},
+        "spec": {
+            "provider": {
+                "aws": {
+                    "service": "SecretsManager",
+                    "region": "us-east-1",
+                    "auth": {
+                        "jwt": {
+                            "serviceAccountRef": {
+                                "name": "external-secrets",
+                                "namespace": "external-secrets",
+                            }
+                        }
+                    },
+                }
+            }
+        },
+    }
+    spec = external["spec"]
+    assert external["metadata"] == {"name": "litellm-secrets", "namespace": "litellm"}
+    assert spec["refreshInterval"] == "1h"
+    assert spec["secretStoreRef"] == {
+        "kind": "ClusterSecretStore",
+        "name": "litellm-prod-secrets-manager",
+    }
+    assert spec["target"]["template"]["data"] == {
+        "LITELLM_MASTER_KEY": "sk-{{ .master_key }}",
+        "LITELLM_SALT_KEY": "{{ .salt_key }}",
+        "REDIS_PASSWORD": "{{ .redis_password }}",
+        "DATABASE_URL": "postgresql://{{ .db_username | urlquery }}:{{ .db_password | urlquery }}"
+        "@{{ .db_host }}:{{ .db_port }}/{{ .db_name }}?sslmode={{ .db_sslmode }}",
+    }
+    assert {d["secretKey"]: d["remoteRef"] for d in spec["data"]} == {
+        "master_key": {"key": "litellm/prod/litellm/master-key"},
+        "salt_key": {"key": "litellm/prod/litellm/salt-key"},
+        "redis_password": {"key": "litellm/prod/litellm/redis-password"},
+        "db_username": {"key": MASTER_SECRET, "property": "username"},
+        "db_password": {"key": MASTER_SECRET, "property": "password"},
+        "db_host": {"key": "litellm/prod/litellm/db-connection", "property": "host"},
+        "db_port": {"key": "litellm/prod/litellm/db-connection", "property": "port"},
+        "db_name": {"key": "litellm/prod/litellm/db-connection", "property": "dbname"},
+        "db_sslmode": {"key": "litellm/prod/litellm/db-connection", "property": "sslmode"},
+    }
+
+
+def test_kube_writes_one_file_per_kind(aws, tmp_path):
+    deploy_outputs_stack()
+    result = run("kube", SPEC, "--out", str(tmp_path / "k8s"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "k8s").iterdir()) == [
+        "cluster-secret-store.yaml",
+        "external-secret.yaml",
+        "service-accounts.yaml",
+    ]
+
+
+def test_kube_refuses_a_stack_without_the_platforms_outputs(aws):
+    deploy_outputs_stack(outputs={"EksClusterName": "litellm-eks"})
+    result = run("kube", SPEC)
+    assert result.exit_code == 1
+    assert "the deployed stack lacks outputs LitellmBedrockRoleArn" in result.stderr
+
+
+def test_missing_credentials_are_a_clear_error(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    result = run("outputs", SPEC)
+    assert result.exit_code == 1
+    assert "no AWS credentials" in result.stderr
+
+
+def test_an_unknown_profile_is_bad_input(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    result = run("outputs", SPEC, "--profile", "nope")
+    assert result.exit_code == 2
+    assert "AWS profile 'nope' is not configured" in result.stderr

@@ -115,9 +115,23 @@ def test_backups_monitoring_logs_and_iam_authentication_are_on():
             "AmazonRDSEnhancedMonitoringRole"
         }
     ]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "monitoring.rds.amazonaws.com"
-    }
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+            "Action": ["sts:AssumeRole"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:"
+                        "db:demo-prod-postgres"
+                    }
+                },
+            },
+        }
+    ]
+    assert "Policies" not in role
 
 
 def test_monitoring_and_performance_insights_can_be_turned_off():

@@ -310,10 +310,15 @@ def test_the_vpc_cni_gets_its_permissions_through_its_own_role_not_the_nodes():
     template = template_of()
     role = template["Resources"]["VpcCniRole"]["Properties"]
     assert role["ManagedPolicyArns"] == [{"Fn::Sub": SEED_POLICY + "AmazonEKS_CNI_Policy"}]
-    assert (
-        "system:serviceaccount:kube-system:aws-node"
-        in role["AssumeRolePolicyDocument"]["Fn::Sub"][0]
-    )
+    (statement,) = json.loads(role["AssumeRolePolicyDocument"]["Fn::Sub"][0])["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "${OidcIssuer}:sub": "system:serviceaccount:kube-system:aws-node",
+            "${OidcIssuer}:aud": "sts.amazonaws.com",
+        }
+    }
+    assert statement["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert "Policies" not in role
 
 
 def test_outputs_give_what_kubectl_irsa_and_later_stacks_need():

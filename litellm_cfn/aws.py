@@ -34,8 +34,10 @@ def client(service: str, region: str, profile: str | None = None) -> Any:
 
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
-    """Turn credential and connection failures during `action` into one-line errors."""
+    """Turn credential, connection and AWS API failures during `action` into one-line errors
+    (AWS's own message, which names what was refused and why)."""
     from botocore.exceptions import (
+        ClientError,
         EndpointConnectionError,
         NoCredentialsError,
         NoRegionError,
@@ -51,5 +53,5 @@ def aws_errors(action: str) -> Iterator[None]:
         ) from None
     except NoRegionError:
         raise InputError(f"cannot {action}: no AWS region (pass --region)") from None
-    except EndpointConnectionError as error:
+    except (EndpointConnectionError, ClientError) as error:
         raise LitellmCfnError(f"cannot {action}: {error}") from None

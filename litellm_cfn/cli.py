@@ -232,6 +232,11 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2), nl=True)
 
 
+from litellm_cfn import cli_deploy  # noqa: E402 (registers on the group defined above)
+
+cli_deploy.register(cli, spec_argument, _with_aws_options, _reports_errors)
+
+
 def main() -> None:
     """Console-script entry point, tuned for a short-lived process.
 

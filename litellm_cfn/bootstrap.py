@@ -1,0 +1,105 @@
+"""The bootstrap stack: one artifacts bucket per account and region, like `cdk bootstrap`.
+
+Encrypted, versioned, never public, TLS only, old versions expiring. Templates hold no
+secrets, so the bucket uses S3-managed keys: the Service Catalog issue shares templates with
+other accounts, whose CloudFormation could not read objects under a customer key without
+grants in this account's key policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awacs import s3 as s3_actions
+from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statement
+from troposphere import GetAtt, Output, Ref, Sub, Template, s3
+
+BOOTSTRAP_STACK = "litellm-cfn-bootstrap"
+NONCURRENT_DAYS = 30
+
+
+def bootstrap_template() -> Template:
+    """The bootstrap stack's template."""
+    template = Template(
+        Description="litellm-cfn bootstrap: the bucket deploys upload nested templates to"
+    )
+    template.set_version()
+    bucket = template.add_resource(
+        s3.Bucket(
+            "ArtifactBucket",
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+            BucketEncryption=s3.BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    s3.ServerSideEncryptionRule(
+                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                            SSEAlgorithm="AES256"
+                        ),
+                        BucketKeyEnabled=True,
+                    )
+                ]
+            ),
+            VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=s3.OwnershipControls(
+                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            LifecycleConfiguration=s3.LifecycleConfiguration(
+                Rules=[
+                    s3.LifecycleRule(
+                        Id="ExpireReplacedTemplates",
+                        Status="Enabled",
+                        NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
+                            NoncurrentDays=NONCURRENT_DAYS
+                        ),
+                        AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                            DaysAfterInitiation=1
+                        ),
+                    )
+                ]
+            ),
+        )
+    )
+    template.add_resource(
+        s3.BucketPolicy(
+            "ArtifactBucketPolicy",
+            Bucket=Ref(bucket),
+            PolicyDocument=PolicyDocument(
+                Version="2012-10-17",
+                Statement=[
+                    Statement(
+                        Sid="TlsOnly",
+                        Effect=Deny,
+                        Principal=Principal("*"),
+                        Action=[s3_actions.Action("*")],
+                        Resource=[GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")],
+                        Condition=Condition(Bool("aws:SecureTransport", "false")),
+                    )
+                ],
+            ),
+        )
+    )
+    template.add_output(
+        Output(
+            "ArtifactBucketName", Description="Where deploys upload templates", Value=Ref(bucket)
+        )
+    )
+    return template
+
+
+def artifact_bucket(cloudformation: Any) -> str | None:
+    """The bootstrap stack's bucket name, or None before `litellm-cfn bootstrap` ran."""
+    from botocore.exceptions import ClientError
+
+    try:
+        resource = cloudformation.describe_stack_resource(
+            StackName=BOOTSTRAP_STACK, LogicalResourceId="ArtifactBucket"
+        )["StackResourceDetail"]
+    except ClientError:
+        return None
+    return str(resource.get("PhysicalResourceId")) or None

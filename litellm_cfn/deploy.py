@@ -1,0 +1,215 @@
+"""The change-set lifecycle: prepare (package, create, review), execute, and delete.
+
+Thin over boto3: what to do in which state (`stack_state`), how to read a change set
+(`review`) and how to watch (`events`) are pure and tested on their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
+from litellm_cfn.errors import LitellmCfnError
+from litellm_cfn.events import EventLog, watch
+from litellm_cfn.package import Packaged, package
+from litellm_cfn.review import STATEFUL_TYPES, Review, StackReview, stack_changes
+from litellm_cfn.stack_state import CHANGE_SET_PREFIX, change_set_name, next_step, stack_policy
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A created change set and its review; `change_set_id` is None when nothing changes."""
+
+    stack_name: str
+    change_set_id: str | None
+    change_type: str
+    review: Review | None
+
+
+class Deployer:
+    """One stack's change sets, through one CloudFormation client."""
+
+    def __init__(self, cloudformation: Any, echo: Echo, poll_seconds: float = 3.0) -> None:
+        self.cfn = cloudformation
+        self.echo = echo
+        self.poll_seconds = poll_seconds
+
+    # -- state -------------------------------------------------------------------------
+    def status(self, stack_name: str) -> str | None:
+        """The stack's status, or None when it does not exist."""
+        from botocore.exceptions import ClientError
+
+        try:
+            (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in str(error):
+                return None
+            raise
+        return str(stack["StackStatus"])
+
+    def settle(self, stack_name: str, recreate_failed: bool = False) -> str:
+        """Wait out any operation in progress; return "create" or "update", or refuse."""
+        while True:
+            step = next_step(self.status(stack_name), stack_name, recreate_failed)
+            if step.kind in ("create", "update"):
+                return step.kind
+            if step.kind == "stop":
+                raise LitellmCfnError(step.message)
+            self.echo(step.message)
+            if step.kind == "recreate":
+                self.cfn.delete_stack(StackName=stack_name)
+            time.sleep(self.poll_seconds)
+
+    # -- change sets -------------------------------------------------------------------
+    def create_change_set(
+        self, stack_name: str, packaged: Packaged, change_type: str, tags: dict[str, str]
+    ) -> str | None:
+        """Create (after clearing our stale ones) and wait; None when nothing would change."""
+        self.delete_stale_change_sets(stack_name)
+        template = (
+            {"TemplateBody": packaged.root_body}
+            if packaged.root_body is not None
+            else {"TemplateURL": packaged.root_url}
+        )
+        name = change_set_name(stack_name, packaged.root_body or packaged.root_url or "", str(tags))
+        created = self.cfn.create_change_set(
+            StackName=stack_name,
+            ChangeSetName=name,
+            ChangeSetType=change_type.upper(),
+            Capabilities=CAPABILITIES,
+            IncludeNestedStacks=True,
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            Description="created by litellm-cfn",
+            **template,
+        )
+        change_set_id = str(created["Id"])
+        while True:
+            description = self.cfn.describe_change_set(ChangeSetName=change_set_id)
+            status = description["Status"]
+            if status == "CREATE_COMPLETE":
+                return change_set_id
+            if status == "FAILED":
+                reason = description.get("StatusReason", "")
+                self.cfn.delete_change_set(ChangeSetName=change_set_id)
+                if any(marker in reason for marker in NO_CHANGES):
+                    return None
+                raise LitellmCfnError(f"CloudFormation refused the change set: {reason}")
+            time.sleep(self.poll_seconds)
+
+    def delete_stale_change_sets(self, stack_name: str) -> None:
+        """Remove change sets this tool left on the stack (never other tools' ones)."""
+        if self.status(stack_name) is None:
+            return
+        for summary in self.cfn.list_change_sets(StackName=stack_name).get("Summaries", []):
+            ours = summary.get("ChangeSetName", "").startswith(CHANGE_SET_PREFIX)
+            if ours and summary.get("StackName") == stack_name:
+                self.cfn.delete_change_set(ChangeSetName=summary["ChangeSetId"])
+
+    def review(self, change_set_id: str, stack_name: str) -> Review:
+        """The change set and every nested change set it points to, followed recursively."""
+        stacks: list[StackReview] = []
+        pending = [(stack_name, change_set_id)]
+        while pending:
+            label, current = pending.pop(0)
+            description = self._describe_all_pages(current)
+            stack, nested = stack_changes(label, description)
+            stacks.append(stack)
+            pending += [(f"{label}/{logical}", nested_id) for logical, nested_id in nested]
+        return Review(tuple(stacks))
+
+    def _describe_all_pages(self, change_set_id: str) -> dict[str, Any]:
+        description = self.cfn.describe_change_set(ChangeSetName=change_set_id)
+        changes = list(description.get("Changes", []))
+        while description.get("NextToken"):
+            description = self.cfn.describe_change_set(
+                ChangeSetName=change_set_id, NextToken=description["NextToken"]
+            )
+            changes += description.get("Changes", [])
+        return {**description, "Changes": changes}
+
+    # -- execution -----------------------------------------------------------------------
+    def guard(
+        self, stack_name: str, protected: dict[str, list[str]], allowed: Iterable[str]
+    ) -> None:
+        """Set stack policies denying replacement and deletion of stateful resources, on the
+        root and each nested stack, except those `allowed` for this execution."""
+        if self.status(stack_name) in (None, "REVIEW_IN_PROGRESS"):
+            return
+        allow = set(allowed)
+        physical = self._nested_stack_ids(stack_name)
+        for logical, ids in protected.items():
+            stack = stack_name if logical == ROOT_FILE else physical.get(logical)
+            if stack is None:
+                continue
+            prefix = "" if logical == ROOT_FILE else f"{logical}/"
+            kept = [i for i in ids if i not in allow and f"{stack_name}/{prefix}{i}" not in allow]
+            self.cfn.set_stack_policy(StackName=stack, StackPolicyBody=stack_policy(kept))
+
+    def _nested_stack_ids(self, stack_name: str) -> dict[str, str]:
+        paginator = self.cfn.get_paginator("list_stack_resources")
+        return {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for page in paginator.paginate(StackName=stack_name)
+            for r in page["StackResourceSummaries"]
+            if r["ResourceType"] == "AWS::CloudFormation::Stack" and r.get("PhysicalResourceId")
+        }
+
+    def execute(self, stack_name: str, change_set_id: str, total: int | None) -> EventLog:
+        """Execute and watch; raise with the root cause if the stack does not end complete."""
+        since = datetime.now(timezone.utc)
+        (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        self.cfn.execute_change_set(ChangeSetName=change_set_id)
+        return self.watch(stack["StackId"], since, total)
+
+    def watch(self, stack_id: str, since: datetime, total: int | None = None) -> EventLog:
+        """Stream events until the stack settles; raise with the root cause on failure."""
+        status, log = watch(self.cfn, stack_id, since, self.echo, total, self.poll_seconds)
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+            return log
+        cause = log.root_cause()
+        detail = (
+            f"\nroot cause: {cause.logical_id} ({cause.resource_type}): {cause.reason}"
+            if cause
+            else ""
+        )
+        raise LitellmCfnError(f"{stack_id} ended {status}{detail}")
+
+    def protect_from_deletion(self, stack_name: str, enabled: bool) -> None:
+        """Turn termination protection on or off."""
+        self.cfn.update_termination_protection(
+            StackName=stack_name, EnableTerminationProtection=enabled
+        )
+
+
+def stateful_ids(compiled: CompiledPlatform) -> dict[str, list[str]]:
+    """Per stack (root file name, or nested stack logical id), its stateful logical ids; the
+    root protects the nested stacks that hold any."""
+    protected: dict[str, list[str]] = {}
+    for file, template in compiled.templates.items():
+        if file == ROOT_FILE:
+            continue
+        ids = [name for name, r in template.resources.items() if r.resource_type in STATEFUL_TYPES]
+        if ids:
+            protected[stack_logical_id(file.removesuffix(".yaml"))] = ids
+    protected[ROOT_FILE] = sorted(protected)
+    return protected
+
+
+def packaged_platform(
+    compiled: CompiledPlatform, s3: Any, bucket: str, region: str, prefix: str, echo: Echo
+) -> Packaged:
+    """Upload and report what was uploaded and what was reused."""
+    packaged = package(compiled, s3, bucket, region, prefix)
+    echo(
+        f"packaged into s3://{bucket}/{prefix}/: {len(packaged.uploaded)} uploaded, "
+        f"{len(packaged.reused)} unchanged"
+    )
+    return packaged

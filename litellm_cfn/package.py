@@ -1,0 +1,73 @@
+"""Upload nested templates under content-addressed keys and point the root at them.
+
+`<prefix>/<sha256>.yaml`: an unchanged nested template keeps its key and therefore its URL,
+so CloudFormation sees no change to that nested stack and leaves it alone. Keys that exist
+are not uploaded again. The root goes inline unless it exceeds CloudFormation's body limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.render import to_yaml
+
+MAX_INLINE_BODY = 51_200  # bytes CloudFormation accepts as TemplateBody
+NESTED_STACK = "AWS::CloudFormation::Stack"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    """The root template to submit (body or URL) and what the upload did."""
+
+    root_body: str | None
+    root_url: str | None
+    uploaded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+
+def object_url(bucket: str, region: str, key: str) -> str:
+    """The S3 URL CloudFormation fetches a template from."""
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+
+
+def package(compiled: CompiledPlatform, s3: Any, bucket: str, region: str, prefix: str) -> Packaged:
+    """Upload the nested templates, rewrite the root's TemplateURLs, and return the root."""
+    uploaded: list[str] = []
+    reused: list[str] = []
+    urls: dict[str, str] = {}
+    for file, template in compiled.templates.items():
+        if file == ROOT_FILE:
+            continue
+        key = _upload(s3, bucket, prefix, to_yaml(template.to_dict()), uploaded, reused)
+        urls[file] = object_url(bucket, region, key)
+    root = compiled.templates[ROOT_FILE]
+    for resource in root.resources.values():
+        if resource.resource_type == NESTED_STACK and resource.TemplateURL in urls:
+            resource.TemplateURL = urls[resource.TemplateURL]
+    body = to_yaml(root.to_dict())
+    if len(body.encode()) <= MAX_INLINE_BODY:
+        return Packaged(body, None, uploaded, reused)
+    key = _upload(s3, bucket, prefix, body, uploaded, reused)
+    return Packaged(None, object_url(bucket, region, key), uploaded, reused)
+
+
+def _upload(
+    s3: Any, bucket: str, prefix: str, text: str, uploaded: list[str], reused: list[str]
+) -> str:
+    from botocore.exceptions import ClientError
+
+    data = text.encode()
+    key = f"{prefix}/{hashlib.sha256(data).hexdigest()}.yaml"
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        reused.append(key)
+        return key
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+    s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/x-yaml")
+    uploaded.append(key)
+    return key

@@ -1,0 +1,242 @@
+"""The review of a change set, root and every nested one: pure data in, tables or JSON out.
+
+Two classes of change are called out above the tables, because they are the ones a person
+must not miss: data at risk (a stateful resource removed or replaced) and access broadened
+(IAM, security groups, access entries, key and bucket policies added or changed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Resources whose removal or replacement loses data or breaks every client.
+STATEFUL_TYPES = frozenset(
+    {
+        "AWS::RDS::DBInstance",
+        "AWS::SecretsManager::Secret",
+        "AWS::KMS::Key",
+        "AWS::Logs::LogGroup",
+        "AWS::EKS::Cluster",
+        "AWS::IAM::OIDCProvider",
+        "AWS::S3::Bucket",
+    }
+)
+# Resources whose addition or change can widen who may do what.
+ACCESS_TYPES = frozenset(
+    {
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::InstanceProfile",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::SecurityGroupIngress",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EKS::AccessEntry",
+        "AWS::S3::BucketPolicy",
+        "AWS::SecretsManager::ResourcePolicy",
+    }
+)
+NESTED_STACK = "AWS::CloudFormation::Stack"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource change of one stack's change set."""
+
+    stack: str
+    action: str
+    logical_id: str
+    resource_type: str
+    replacement: str
+    causes: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()
+
+    @property
+    def qualified_id(self) -> str:
+        """`Stack/LogicalId`, unique across the root and nested stacks."""
+        return f"{self.stack}/{self.logical_id}"
+
+    @property
+    def loses_data(self) -> bool:
+        """Removal or (possible) replacement of a stateful resource or a whole nested stack."""
+        destructive = self.action == "Remove" or self.replacement in ("True", "Conditional")
+        stateful = self.resource_type in STATEFUL_TYPES or (
+            self.resource_type == NESTED_STACK and self.action == "Remove"
+        )
+        return destructive and stateful
+
+    @property
+    def broadens_access(self) -> bool:
+        """Addition or change of something that grants access."""
+        if self.action not in ("Add", "Modify"):
+            return False
+        key_policy = self.resource_type == "AWS::KMS::Key" and (
+            self.action == "Add" or "KeyPolicy" in self.properties
+        )
+        return self.resource_type in ACCESS_TYPES or key_policy
+
+
+@dataclass(frozen=True)
+class StackReview:
+    """The changes of one stack's change set."""
+
+    stack: str
+    change_set_id: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Every stack's changes, and the two classes called out."""
+
+    stacks: tuple[StackReview, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def changes(self) -> list[Change]:
+        """All resource changes, root first, nested stacks in the order they were found."""
+        return [change for stack in self.stacks for change in stack.changes]
+
+    @property
+    def data_at_risk(self) -> list[Change]:
+        """Changes that could lose data."""
+        return [c for c in self.changes if c.loses_data]
+
+    @property
+    def access_broadened(self) -> list[Change]:
+        """Changes that could widen access."""
+        return [c for c in self.changes if c.broadens_access]
+
+    def unapproved_risks(self, allowed: Iterable[str]) -> list[Change]:
+        """Data at risk not named by `--allow-replace` (as `LogicalId` or `Stack/LogicalId`)."""
+        names = set(allowed)
+        return [
+            c
+            for c in self.data_at_risk
+            if c.logical_id not in names and c.qualified_id not in names
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """How many resources (nested stacks included) each action touches."""
+        totals: dict[str, int] = {}
+        for change in self.changes:
+            totals[change.action] = totals.get(change.action, 0) + 1
+        return dict(sorted(totals.items()))
+
+
+def stack_changes(
+    stack: str, description: dict[str, Any]
+) -> tuple[StackReview, list[tuple[str, str]]]:
+    """One DescribeChangeSet response as a StackReview, and its nested stacks' change sets
+    as (logical id, change set id)."""
+    changes = []
+    nested = []
+    for entry in description.get("Changes", []):
+        resource = entry.get("ResourceChange")
+        if entry.get("Type") != "Resource" or resource is None:
+            continue
+        targets = [d.get("Target", {}) for d in resource.get("Details", [])]
+        named = [t for t in targets if t.get("Name")]
+        causes = tuple(
+            sorted(
+                {
+                    t["Name"]
+                    for t in named
+                    if t.get("RequiresRecreation") in ("Always", "Conditionally")
+                }
+            )
+        )
+        properties = tuple(sorted({t["Name"] for t in named}))
+        changes.append(
+            Change(
+                stack=stack,
+                action=resource["Action"],
+                logical_id=resource["LogicalResourceId"],
+                resource_type=resource["ResourceType"],
+                replacement=resource.get("Replacement", "False") or "False",
+                causes=causes,
+                properties=properties,
+            )
+        )
+        if resource["ResourceType"] == NESTED_STACK and resource.get("ChangeSetId"):
+            nested.append((resource["LogicalResourceId"], resource["ChangeSetId"]))
+    review = StackReview(stack, description.get("ChangeSetId", ""), tuple(changes))
+    return review, nested
+
+
+def render_text(review: Review, colour: bool = False) -> str:
+    """The review for a person: call-outs, then one table per stack, then the counts."""
+
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    lines: list[str] = []
+    if review.data_at_risk:
+        lines.append(paint("DATA AT RISK (refused unless --allow-replace names each):", "1;31"))
+        lines += [
+            f"  {c.action} {c.qualified_id} ({c.resource_type}){_why(c)}"
+            for c in review.data_at_risk
+        ]
+        lines.append("")
+    if review.access_broadened:
+        lines.append(paint("ACCESS BROADENED (check who may now do what):", "1;33"))
+        lines += [
+            f"  {c.action} {c.qualified_id} ({c.resource_type})" for c in review.access_broadened
+        ]
+        lines.append("")
+    for stack in review.stacks:
+        if not stack.changes:
+            continue
+        lines.append(paint(f"{stack.stack}:", "1"))
+        lines += _table(stack.changes, paint)
+        lines.append("")
+    counts = review.counts()
+    summary = ", ".join(f"{n} to {action.lower()}" for action, n in counts.items()) or "no changes"
+    lines.append(f"{len(review.changes)} changes in {len(review.stacks)} stacks: {summary}")
+    lines += list(review.notes)
+    return "\n".join(lines)
+
+
+def _why(change: Change) -> str:
+    return f" because of {', '.join(change.causes)}" if change.causes else ""
+
+
+_COLOURS = {"Add": "32", "Modify": "33", "Remove": "31", "Import": "36", "Dynamic": "35"}
+
+
+def _table(changes: Sequence[Change], paint: Any) -> list[str]:
+    header = ("Action", "Logical ID", "Type", "Replacement", "Because of")
+    rows = [
+        (c.action, c.logical_id, c.resource_type, c.replacement, ", ".join(c.causes))
+        for c in changes
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(row: tuple[str, ...], action: str | None = None) -> str:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        if action is not None:
+            cells[0] = paint(cells[0], _COLOURS.get(action, "0"))
+        return "  " + "  ".join(cells).rstrip()
+
+    return [line(header), *(line(row, row[0]) for row in rows)]
+
+
+def render_json(review: Review) -> str:
+    """The review for machines."""
+    document = {
+        "stacks": [
+            {
+                "stack": s.stack,
+                "change_set_id": s.change_set_id,
+                "changes": [asdict(c) for c in s.changes],
+            }
+            for s in review.stacks
+        ],
+        "data_at_risk": [c.qualified_id for c in review.data_at_risk],
+        "access_broadened": [c.qualified_id for c in review.access_broadened],
+        "counts": review.counts(),
+    }
+    return json.dumps(document, indent=2)

@@ -36,9 +36,19 @@ class Target:
     deployer: Deployer
     cfn: Any
     s3: Any
+    echo: Callable[[str], None] = click.echo
 
 
-def _target(spec_path: Path, profile: str | None, region: str | None) -> Target:
+def _progress_echo(output: str) -> Callable[[str], None]:
+    """Where progress goes: stdout for people, stderr when stdout carries JSON."""
+    if output == "json":
+        return lambda line: click.echo(line, err=True)
+    return click.echo
+
+
+def _target(
+    spec_path: Path, profile: str | None, region: str | None, output: str = "text"
+) -> Target:
     from litellm_cfn.aws import client
     from litellm_cfn.deploy import Deployer
     from litellm_cfn.spec import load_spec
@@ -47,7 +57,8 @@ def _target(spec_path: Path, profile: str | None, region: str | None) -> Target:
     region = region or spec.region
     cfn = client("cloudformation", region, profile)
     poll = float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3"))
-    return Target(spec, region, Deployer(cfn, click.echo, poll), cfn, client("s3", region, profile))
+    echo = _progress_echo(output)
+    return Target(spec, region, Deployer(cfn, echo, poll), cfn, client("s3", region, profile), echo)
 
 
 def _colour() -> bool:
@@ -89,7 +100,7 @@ def _prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepa
         _bucket(target, bucket),
         target.region,
         spec.stack_name,
-        click.echo,
+        target.echo,
     )
     change_set = target.deployer.create_change_set(
         spec.stack_name, packaged, change_type, dict(spec.tags)
@@ -135,8 +146,8 @@ def _execute(
     target.deployer.guard(spec.stack_name, protected, ())
     if change_type == "create":
         target.deployer.protect_from_deletion(spec.stack_name, True)
-    click.echo(f"{spec.stack_name}: {change_type} complete")
-    click.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
+    target.echo(f"{spec.stack_name}: {change_type} complete")
+    target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
 
 
 def _stopped_watching(stack_name: str) -> None:
@@ -213,15 +224,15 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Show what deploying SPEC would change, root and nested stacks, without changing it."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region)
+        target = _target(spec, profile, region, output)
         with aws_errors(f"diff {target.spec.stack_name}"):
             prepared = _prepare(target, artifact_bucket, recreate_failed=False)
             if prepared.change_set_id is None or prepared.review is None:
-                click.echo("no changes")
+                click.echo('{"changes": []}' if output == "json" else "no changes")
                 return
             _show(prepared.review, output)
             if keep:
-                click.echo(f"change set kept: {prepared.change_set_id}")
+                target.echo(f"change set kept: {prepared.change_set_id}")
             else:
                 target.cfn.delete_change_set(ChangeSetName=prepared.change_set_id)
 
@@ -257,7 +268,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Build, review and deploy SPEC through a change set a person approves."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region)
+        target = _target(spec, profile, region, output)
         with aws_errors(f"deploy {target.spec.stack_name}"):
             prepared = _prepare(target, artifact_bucket, recreate_failed)
             if prepared.change_set_id is None or prepared.review is None:

@@ -8,6 +8,7 @@ moto also lacks UpdateTerminationProtection, which is answered here as AWS answe
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import boto3
@@ -119,6 +120,11 @@ def test_deploy_then_redeploy_without_changes_then_review_a_change(platform, pro
     assert diff.exit_code == 0, diff.output
     assert "  Modify  VpcStack" in diff.stdout
     assert change_sets() == []
+    as_json = run("diff", str(platform), "--output", "json")
+    assert as_json.exit_code == 0, as_json.output
+    (stack,) = json.loads(as_json.stdout)["stacks"]
+    assert [(c["action"], c["logical_id"]) for c in stack["changes"]] == [("Modify", "VpcStack")]
+    assert "packaged into" in as_json.stderr
 
     unattended = run("deploy", str(platform))
     assert unattended.exit_code == 3

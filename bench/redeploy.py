@@ -1,0 +1,142 @@
+"""Benchmark a no-op redeploy against a local moto server: whole process, and API calls.
+
+Starts `moto_server` on a free loopback port, bootstraps, deploys once, then times
+`litellm-cfn deploy --yes` of the unchanged spec several times (whole process, median) and
+counts the AWS API calls one such run makes, checking it uploads nothing and updates no stack.
+moto cannot execute the nested-stack wiring of the full platform (it does not resolve
+`Fn::GetAtt <Stack>.Outputs.<Name>`), so, as in the end-to-end tests, the platform deployed
+here is the VPC stack alone; build and cfn-lint still run as in every deploy.
+
+    .venv/bin/python bench/redeploy.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Runs the real CLI with two test-only adjustments: the VPC stack alone, and a count of the
+# API calls (by operation) printed to stderr as JSON when the process ends.
+WRAPPER = """
+import collections, json, os, sys
+import litellm_cfn.aws as aws, litellm_cfn.build as build, litellm_cfn.compiler as compiler
+from nested_stacks import vpc
+real_compile, real_client, calls = compiler.compile_platform, aws.client, collections.Counter()
+def vpc_only(spec, stacks=None):
+    return real_compile(spec, (vpc,))
+compiler.compile_platform = build.compile_platform = vpc_only
+class Accepted:
+    status_code = 200
+def client(service, region, profile=None):
+    made = real_client(service, region, profile)
+    def count(model, **_):
+        calls[f"{service}:{model.name}"] += 1
+    made.meta.events.register("before-call", count)
+    made.meta.events.register(
+        "before-call.cloudformation.UpdateTerminationProtection",
+        lambda params, **_: (Accepted(), {"StackId": params["body"]["StackName"]}),
+    )
+    return made
+aws.client = client
+from litellm_cfn.cli import cli
+try:
+    cli(prog_name="litellm-cfn")
+except SystemExit as exit:
+    sys.stderr.write("CALLS " + json.dumps(calls) + "\\n")
+    sys.stderr.flush()
+    os._exit(exit.code or 0)
+"""
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    """Start moto, deploy once, then time and count no-op redeploys."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=7, help="timed redeploys (default 7)")
+    args = parser.parse_args()
+    port = free_port()
+    bindir = Path(sys.executable).parent
+    server = subprocess.Popen(
+        [str(bindir / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "LITELLM_CFN_POLL_SECONDS": "0.2",
+        "PYTHONPATH": str(REPO),
+    }
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        with tempfile.TemporaryDirectory() as work:
+            spec = Path(work) / "platform.yaml"
+            spec.write_text((REPO / "specs" / "platform.yaml").read_text())
+
+            def litellm_cfn(*argv: str) -> tuple[float, str, str]:
+                start = time.perf_counter()
+                done = subprocess.run(
+                    [sys.executable, "-c", WRAPPER, *argv],
+                    cwd=work,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                elapsed = time.perf_counter() - start
+                if done.returncode != 0:
+                    sys.exit(f"bench: {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
+                return elapsed, done.stdout, done.stderr
+
+            litellm_cfn("bootstrap", "--region", "us-east-1")
+            litellm_cfn("deploy", str(spec), "--yes")
+            runs = []
+            for _ in range(args.runs):
+                elapsed, out, err = litellm_cfn("deploy", str(spec), "--yes")
+                runs.append(elapsed)
+            calls = json.loads(err.split("CALLS ", 1)[1])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    median = statistics.median(runs)
+    updates = sum(n for op, n in calls.items() if "ExecuteChangeSet" in op or "UpdateStack" in op)
+    uploads = calls.get("s3:PutObject", 0)
+    print("| measure | value |\n|---|---:|")
+    print(f"| no-op redeploy, median of {args.runs} (s) | {median:.2f} |")
+    print(f"| min / max (s) | {min(runs):.2f} / {max(runs):.2f} |")
+    print(f"| AWS API calls | {sum(calls.values())} |")
+    print(f"| uploads / stack updates | {uploads} / {updates} |")
+    print()
+    print("calls: " + ", ".join(f"{op} x{n}" for op, n in sorted(calls.items())))
+    print("last run said: " + out.strip().splitlines()[-1])
+    verdict = "PASS" if median < 3 and uploads == 0 and updates == 0 else "MISS"
+    print(f"target no-op redeploy < 3 s, no upload, no update: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,162 +1,31 @@
 """The deploy commands: bootstrap, diff, deploy, execute, watch, destroy.
 
-Each parses its options and calls the change-set lifecycle in `deploy`; this module only
-decides what to ask the person and which exit code to give.
+Each parses its options and runs the shared steps in `deploy_flow`; the lifecycle itself is
+in `deploy`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
+from litellm_cfn.deploy_flow import (
+    approve_or_stop,
+    ask_to_execute,
+    deletion_summary,
+    execute_reviewed,
+    load_target,
+    prepare,
+    refuse_unapproved,
+    show_review,
+    stopped_watching,
+)
 from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, InputError, LitellmCfnError
-
-if TYPE_CHECKING:
-    from litellm_cfn.deploy import Deployer, Prepared
-    from litellm_cfn.review import Review
-    from litellm_cfn.spec import PlatformSpec
-
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_INTERRUPTED = 130
-
-
-@dataclass(frozen=True)
-class Target:
-    """A loaded spec and the AWS clients for its stack."""
-
-    spec: PlatformSpec
-    region: str
-    deployer: Deployer
-    cfn: Any
-    s3: Any
-    echo: Callable[[str], None] = click.echo
-
-
-def _progress_echo(output: str) -> Callable[[str], None]:
-    """Where progress goes: stdout for people, stderr when stdout carries JSON."""
-    if output == "json":
-        return lambda line: click.echo(line, err=True)
-    return click.echo
-
-
-def _target(
-    spec_path: Path, profile: str | None, region: str | None, output: str = "text"
-) -> Target:
-    from litellm_cfn.aws import client
-    from litellm_cfn.deploy import Deployer
-    from litellm_cfn.spec import load_spec
-
-    spec = load_spec(spec_path, str(spec_path)).spec
-    region = region or spec.region
-    cfn = client("cloudformation", region, profile)
-    poll = float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3"))
-    echo = _progress_echo(output)
-    return Target(spec, region, Deployer(cfn, echo, poll), cfn, client("s3", region, profile), echo)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _show(review: Review, output: str) -> None:
-    from litellm_cfn.review import render_json, render_text
-
-    click.echo(render_json(review) if output == "json" else render_text(review, _colour()))
-
-
-def _bucket(target: Target, explicit: str | None) -> str:
-    from litellm_cfn.bootstrap import artifact_bucket
-
-    if explicit:
-        return explicit
-    bucket = artifact_bucket(target.cfn)
-    if bucket is None:
-        raise LitellmCfnError(
-            f"no artifacts bucket in {target.region}: run `litellm-cfn bootstrap --region "
-            f"{target.region}` once per account and region, or pass --artifact-bucket"
-        )
-    return bucket
-
-
-def _prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
-    """Build, lint, package and create the change set; review it."""
-    from litellm_cfn.build import build, default_out
-    from litellm_cfn.compiler import compile_platform
-    from litellm_cfn.deploy import Prepared, packaged_platform
-
-    spec = target.spec
-    build(spec, default_out(spec), lint=True)
-    change_type = target.deployer.settle(spec.stack_name, recreate_failed)
-    packaged = packaged_platform(
-        compile_platform(spec),
-        target.s3,
-        _bucket(target, bucket),
-        target.region,
-        spec.stack_name,
-        target.echo,
-    )
-    change_set = target.deployer.create_change_set(
-        spec.stack_name, packaged, change_type, dict(spec.tags)
-    )
-    if change_set is None:
-        return Prepared(spec.stack_name, None, change_type, None)
-    return Prepared(
-        spec.stack_name,
-        change_set,
-        change_type,
-        target.deployer.review(change_set, spec.stack_name),
-    )
-
-
-def _refuse_unapproved(target: Target, review: Review, change_set: str, allowed: tuple) -> None:
-    risks = review.unapproved_risks(allowed)
-    if risks:
-        target.cfn.delete_change_set(ChangeSetName=change_set)
-        named = " ".join(f"--allow-replace {c.logical_id}" for c in risks)
-        raise LitellmCfnError(
-            "refusing to execute: the change set would remove or replace data "
-            f"({', '.join(c.qualified_id for c in risks)}); the change set was deleted. "
-            f"If that is intended, deploy again with {named}"
-        )
-
-
-def _execute(
-    target: Target, change_set: str, change_type: str, review: Review, allowed: tuple
-) -> None:
-    """Guard, execute, watch, then re-guard and print the outputs."""
-    from litellm_cfn.compiler import compile_platform
-    from litellm_cfn.deploy import stateful_ids
-    from litellm_cfn.outputs import as_table, read_outputs
-
-    spec = target.spec
-    protected = stateful_ids(compile_platform(spec))
-    target.deployer.guard(spec.stack_name, protected, allowed)
-    total = sum(1 for c in review.changes if c.resource_type != "AWS::CloudFormation::Stack")
-    try:
-        target.deployer.execute(spec.stack_name, change_set, total)
-    except KeyboardInterrupt:
-        _stopped_watching(spec.stack_name)
-    target.deployer.guard(spec.stack_name, protected, ())
-    if change_type == "create":
-        target.deployer.protect_from_deletion(spec.stack_name, True)
-    target.echo(f"{spec.stack_name}: {change_type} complete")
-    target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
-
-
-def _stopped_watching(stack_name: str) -> None:
-    click.echo(
-        f"\nstopped watching; the deployment goes on. Resume with: litellm-cfn watch "
-        f"(stack {stack_name})",
-        err=True,
-    )
-    sys.exit(EXIT_INTERRUPTED)
 
 
 def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors: Any) -> None:
@@ -224,13 +93,13 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Show what deploying SPEC would change, root and nested stacks, without changing it."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region, output)
+        target = load_target(spec, profile, region, output)
         with aws_errors(f"diff {target.spec.stack_name}"):
-            prepared = _prepare(target, artifact_bucket, recreate_failed=False)
+            prepared = prepare(target, artifact_bucket, recreate_failed=False)
             if prepared.change_set_id is None or prepared.review is None:
                 click.echo('{"changes": []}' if output == "json" else "no changes")
                 return
-            _show(prepared.review, output)
+            show_review(prepared.review, output)
             if keep:
                 target.echo(f"change set kept: {prepared.change_set_id}")
             else:
@@ -268,14 +137,21 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Build, review and deploy SPEC through a change set a person approves."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region, output)
-        with aws_errors(f"deploy {target.spec.stack_name}"):
-            prepared = _prepare(target, artifact_bucket, recreate_failed)
+        target = load_target(spec, profile, region, output)
+        stack = target.spec.stack_name
+        with aws_errors(f"deploy {stack}"):
+            failed = target.deployer.status(stack) == "ROLLBACK_COMPLETE"
+            if recreate_failed and failed and not yes:
+                approve_or_stop(
+                    f"{stack} failed to create. Delete it and create it again?",
+                    "rerun with --yes to delete and re-create it",
+                )
+            prepared = prepare(target, artifact_bucket, recreate_failed)
             if prepared.change_set_id is None or prepared.review is None:
                 click.echo("no changes")
                 return
-            _show(prepared.review, output)
-            _refuse_unapproved(target, prepared.review, prepared.change_set_id, allow_replace)
+            show_review(prepared.review, output)
+            refuse_unapproved(target, prepared.review, prepared.change_set_id, allow_replace)
             if no_execute:
                 click.echo(
                     f"change set left for review: {prepared.change_set_id}\n"
@@ -283,8 +159,8 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
                 )
                 return
             if not yes:
-                _ask(target, prepared.change_set_id, spec)
-            _execute(
+                ask_to_execute(target, prepared.change_set_id, spec)
+            execute_reviewed(
                 target, prepared.change_set_id, prepared.change_type, prepared.review, allow_replace
             )
 
@@ -306,17 +182,17 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Execute a change set left by `deploy --no-execute` or `diff --keep`."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region)
+        target = load_target(spec, profile, region)
         stack = target.spec.stack_name
         with aws_errors(f"execute {change_set}"):
             description = target.cfn.describe_change_set(ChangeSetName=change_set, StackName=stack)
             review = target.deployer.review(description["ChangeSetId"], stack)
-            _show(review, "text")
-            _refuse_unapproved(target, review, description["ChangeSetId"], allow_replace)
+            show_review(review, "text")
+            refuse_unapproved(target, review, description["ChangeSetId"], allow_replace)
             change_type = (
                 "create" if target.deployer.status(stack) == "REVIEW_IN_PROGRESS" else "update"
             )
-            _execute(target, description["ChangeSetId"], change_type, review, allow_replace)
+            execute_reviewed(target, description["ChangeSetId"], change_type, review, allow_replace)
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn watch specs/platform.yaml")
     @spec_argument
@@ -326,7 +202,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Stream the events of the stack's current (or last) operation until it settles."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region)
+        target = load_target(spec, profile, region)
         stack = target.spec.stack_name
         with aws_errors(f"watch {stack}"):
             if target.deployer.status(stack) is None:
@@ -336,7 +212,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             try:
                 target.deployer.watch(described["StackId"], since)
             except KeyboardInterrupt:
-                _stopped_watching(stack)
+                stopped_watching(stack)
             click.echo(f"{stack}: {target.deployer.status(stack)}")
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn destroy specs/dev.yaml")
@@ -348,13 +224,13 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         """Delete the platform's stacks; the database snapshot, secrets, keys and logs stay."""
         from litellm_cfn.aws import aws_errors
 
-        target = _target(spec, profile, region)
+        target = load_target(spec, profile, region)
         stack = target.spec.stack_name
         with aws_errors(f"destroy {stack}"):
             if target.deployer.status(stack) is None:
                 click.echo(f"{stack} does not exist in {target.region}: nothing to destroy")
                 return
-            click.echo(_deletion_summary(target.spec))
+            click.echo(deletion_summary(target.spec))
             if not yes:
                 if not sys.stdin.isatty():
                     click.echo(
@@ -372,44 +248,5 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             try:
                 target.deployer.watch(described["StackId"], since)
             except KeyboardInterrupt:
-                _stopped_watching(stack)
+                stopped_watching(stack)
             click.echo(f"{stack}: deleted")
-
-
-def _ask(target: Target, change_set: str, spec: Path) -> None:
-    """Ask a person on a terminal; without one, stop and say how to approve."""
-    if not sys.stdin.isatty():
-        click.echo(
-            f"not executing without approval. Execute this change set with:\n"
-            f"  litellm-cfn execute {spec} {change_set}\n"
-            "or deploy again with --yes",
-            err=True,
-        )
-        sys.exit(EXIT_NEEDS_APPROVAL)
-    if not click.confirm("Execute this change set?", default=False):
-        target.cfn.delete_change_set(ChangeSetName=change_set)
-        click.echo("declined; the change set was deleted")
-        sys.exit(EXIT_NEEDS_APPROVAL)
-
-
-def _deletion_summary(spec: PlatformSpec) -> str:
-    """What deleting the stacks removes and what it keeps, from the templates' policies."""
-    from litellm_cfn.compiler import ROOT_FILE, compile_platform
-
-    kept: list[str] = []
-    deleted = 0
-    for file, template in compile_platform(spec).templates.items():
-        if file == ROOT_FILE:
-            continue
-        for name, resource in template.resources.items():
-            policy = resource.resource.get("DeletionPolicy")
-            if policy in ("Retain", "Snapshot"):
-                verb = "final snapshot of" if policy == "Snapshot" else "keeps"
-                kept.append(
-                    f"  {verb} {file.removesuffix('.yaml')}/{name} ({resource.resource_type})"
-                )
-            else:
-                deleted += 1
-    return "\n".join(
-        [f"destroying {spec.stack_name} deletes {deleted} resources and keeps:", *kept]
-    )

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import litellm_cfn.aws as aws_module
 from litellm_cfn.cli import cli
-from litellm_cfn.cli_deploy import Target, _refuse_unapproved
 from litellm_cfn.deploy import Deployer
+from litellm_cfn.deploy_flow import Target, refuse_unapproved
 from litellm_cfn.errors import LitellmCfnError
 from tests.conftest import REPO, spec_from
 
@@ -121,7 +121,7 @@ def test_a_nested_change_set_that_replaces_the_database_is_refused_and_deleted()
         assert [c.qualified_id for c in review.data_at_risk] == ["litellm-prod/RdsStack/Database"]
         stubber.add_response("delete_change_set", {}, {"ChangeSetName": ROOT_CS})
         with pytest.raises(LitellmCfnError) as caught:
-            _refuse_unapproved(target, review, ROOT_CS, ())
+            refuse_unapproved(target, review, ROOT_CS, ())
         stubber.assert_no_pending_responses()
     message = str(caught.value)
     assert message.startswith("refusing to execute: the change set would remove or replace data")
@@ -135,7 +135,7 @@ def test_naming_the_database_lets_the_replacement_through():
     )
     with Stubber(client) as stubber:
         review = reviewed(client, stubber)
-        _refuse_unapproved(target, review, ROOT_CS, ("Database",))
+        refuse_unapproved(target, review, ROOT_CS, ("Database",))
         stubber.assert_no_pending_responses()
 
 
@@ -209,3 +209,22 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
     assert "keeps secrets/LitellmSaltKeySecret (AWS::SecretsManager::Secret)" in result.stdout
     assert "DELETE_COMPLETE          VpcStack" in result.stdout
     assert result.stdout.strip().endswith("litellm-prod: deleted")
+
+
+def test_recreating_a_failed_stack_needs_approval(monkeypatch):
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None: client)
+    failed = {
+        "StackName": "litellm-prod",
+        "StackId": ROOT_STACK,
+        "CreationTime": NOW,
+        "StackStatus": "ROLLBACK_COMPLETE",
+    }
+    with Stubber(client) as stubber:
+        stubber.add_response("describe_stacks", {"Stacks": [failed]}, {"StackName": "litellm-prod"})
+        result = CliRunner().invoke(
+            cli, ["deploy", str(REPO / "specs" / "platform.yaml"), "--recreate-failed"]
+        )
+        stubber.assert_no_pending_responses()
+    assert result.exit_code == 3
+    assert "stopped for approval: rerun with --yes to delete and re-create it" in result.stderr

@@ -1,0 +1,209 @@
+"""The steps deploy commands share: load the target, prepare and review a change set, refuse
+data at risk, ask for approval, execute and guard, summarise a deletion."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, LitellmCfnError
+
+if TYPE_CHECKING:
+    from litellm_cfn.deploy import Deployer, Prepared
+    from litellm_cfn.review import Review
+    from litellm_cfn.spec import PlatformSpec
+
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Target:
+    """A loaded spec and the AWS clients for its stack."""
+
+    spec: PlatformSpec
+    region: str
+    deployer: Deployer
+    cfn: Any
+    s3: Any
+    echo: Callable[[str], None] = click.echo
+
+
+def progress_echo(output: str) -> Callable[[str], None]:
+    """Where progress goes: stdout for people, stderr when stdout carries JSON."""
+    if output == "json":
+        return lambda line: click.echo(line, err=True)
+    return click.echo
+
+
+def load_target(
+    spec_path: Path, profile: str | None, region: str | None, output: str = "text"
+) -> Target:
+    """Load the spec and make the clients for its stack (progress to stderr for JSON)."""
+    from litellm_cfn.aws import client
+    from litellm_cfn.deploy import Deployer
+    from litellm_cfn.spec import load_spec
+
+    spec = load_spec(spec_path, str(spec_path)).spec
+    region = region or spec.region
+    cfn = client("cloudformation", region, profile)
+    poll = float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3"))
+    echo = progress_echo(output)
+    return Target(spec, region, Deployer(cfn, echo, poll), cfn, client("s3", region, profile), echo)
+
+
+def colour_wanted() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def show_review(review: Review, output: str) -> None:
+    """Print the review as text or JSON."""
+    from litellm_cfn.review import render_json, render_text
+
+    click.echo(render_json(review) if output == "json" else render_text(review, colour_wanted()))
+
+
+def artifact_bucket_for(target: Target, explicit: str | None) -> str:
+    """The bucket to upload to: the one named, else the bootstrap stack's."""
+    from litellm_cfn.bootstrap import artifact_bucket
+
+    if explicit:
+        return explicit
+    bucket = artifact_bucket(target.cfn)
+    if bucket is None:
+        raise LitellmCfnError(
+            f"no artifacts bucket in {target.region}: run `litellm-cfn bootstrap --region "
+            f"{target.region}` once per account and region, or pass --artifact-bucket"
+        )
+    return bucket
+
+
+def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
+    """Build, lint, package and create the change set; review it."""
+    from litellm_cfn.build import build, default_out
+    from litellm_cfn.compiler import compile_platform
+    from litellm_cfn.deploy import Prepared, packaged_platform
+
+    spec = target.spec
+    build(spec, default_out(spec), lint=True)
+    change_type = target.deployer.settle(spec.stack_name, recreate_failed)
+    packaged = packaged_platform(
+        compile_platform(spec),
+        target.s3,
+        artifact_bucket_for(target, bucket),
+        target.region,
+        spec.stack_name,
+        target.echo,
+    )
+    change_set = target.deployer.create_change_set(
+        spec.stack_name, packaged, change_type, dict(spec.tags)
+    )
+    if change_set is None:
+        return Prepared(spec.stack_name, None, change_type, None)
+    return Prepared(
+        spec.stack_name,
+        change_set,
+        change_type,
+        target.deployer.review(change_set, spec.stack_name),
+    )
+
+
+def refuse_unapproved(target: Target, review: Review, change_set: str, allowed: tuple) -> None:
+    """Delete the change set and stop if it puts data at risk that nobody allowed."""
+    risks = review.unapproved_risks(allowed)
+    if risks:
+        target.cfn.delete_change_set(ChangeSetName=change_set)
+        named = " ".join(f"--allow-replace {c.logical_id}" for c in risks)
+        raise LitellmCfnError(
+            "refusing to execute: the change set would remove or replace data "
+            f"({', '.join(c.qualified_id for c in risks)}); the change set was deleted. "
+            f"If that is intended, deploy again with {named}"
+        )
+
+
+def execute_reviewed(
+    target: Target, change_set: str, change_type: str, review: Review, allowed: tuple
+) -> None:
+    """Guard, execute, watch, then re-guard and print the outputs."""
+    from litellm_cfn.compiler import compile_platform
+    from litellm_cfn.deploy import stateful_ids
+    from litellm_cfn.outputs import as_table, read_outputs
+
+    spec = target.spec
+    protected = stateful_ids(compile_platform(spec))
+    target.deployer.guard(spec.stack_name, protected, allowed)
+    total = sum(1 for c in review.changes if c.resource_type != "AWS::CloudFormation::Stack")
+    try:
+        target.deployer.execute(spec.stack_name, change_set, total)
+    except KeyboardInterrupt:
+        stopped_watching(spec.stack_name)
+    target.deployer.guard(spec.stack_name, protected, ())
+    if change_type == "create":
+        target.deployer.protect_from_deletion(spec.stack_name, True)
+    target.echo(f"{spec.stack_name}: {change_type} complete")
+    target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
+
+
+def stopped_watching(stack_name: str) -> None:
+    """Ctrl-C: say the deployment goes on and how to watch it again, then exit 130."""
+    click.echo(
+        f"\nstopped watching; the deployment goes on. Resume with: litellm-cfn watch "
+        f"(stack {stack_name})",
+        err=True,
+    )
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def approve_or_stop(question: str, without_terminal: str) -> None:
+    """Go on only if a person on a terminal says yes; otherwise stop with exit code 3."""
+    if not sys.stdin.isatty():
+        click.echo(f"stopped for approval: {without_terminal}", err=True)
+        sys.exit(EXIT_NEEDS_APPROVAL)
+    if not click.confirm(question, default=False):
+        click.echo("declined", err=True)
+        sys.exit(EXIT_NEEDS_APPROVAL)
+
+
+def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
+    """Ask a person on a terminal; without one, stop and say how to approve."""
+    if not sys.stdin.isatty():
+        click.echo(
+            f"not executing without approval. Execute this change set with:\n"
+            f"  litellm-cfn execute {spec} {change_set}\n"
+            "or deploy again with --yes",
+            err=True,
+        )
+        sys.exit(EXIT_NEEDS_APPROVAL)
+    if not click.confirm("Execute this change set?", default=False):
+        target.cfn.delete_change_set(ChangeSetName=change_set)
+        click.echo("declined; the change set was deleted")
+        sys.exit(EXIT_NEEDS_APPROVAL)
+
+
+def deletion_summary(spec: PlatformSpec) -> str:
+    """What deleting the stacks removes and what it keeps, from the templates' policies."""
+    from litellm_cfn.compiler import ROOT_FILE, compile_platform
+
+    kept: list[str] = []
+    deleted = 0
+    for file, template in compile_platform(spec).templates.items():
+        if file == ROOT_FILE:
+            continue
+        for name, resource in template.resources.items():
+            policy = resource.resource.get("DeletionPolicy")
+            if policy in ("Retain", "Snapshot"):
+                verb = "final snapshot of" if policy == "Snapshot" else "keeps"
+                kept.append(
+                    f"  {verb} {file.removesuffix('.yaml')}/{name} ({resource.resource_type})"
+                )
+            else:
+                deleted += 1
+    return "\n".join(
+        [f"destroying {spec.stack_name} deletes {deleted} resources and keeps:", *kept]
+    )

@@ -111,11 +111,16 @@ def reviewed(client: object, stubber: Stubber):
     return Deployer(client, print, poll_seconds=0).review(ROOT_CS, "litellm-prod")
 
 
-def test_a_nested_change_set_that_replaces_the_database_is_refused_and_deleted():
+def stubbed_target() -> tuple[object, Target]:
+    """A CloudFormation client to stub, and a deploy target using it."""
     client = boto3.client("cloudformation", region_name="us-east-1")
-    target = Target(
+    return client, Target(
         spec_from("name: litellm\n"), "us-east-1", Deployer(client, print), client, None
     )
+
+
+def test_a_nested_change_set_that_replaces_the_database_is_refused_and_deleted():
+    client, target = stubbed_target()
     with Stubber(client) as stubber:
         review = reviewed(client, stubber)
         assert [c.qualified_id for c in review.data_at_risk] == ["litellm-prod/RdsStack/Database"]
@@ -129,10 +134,7 @@ def test_a_nested_change_set_that_replaces_the_database_is_refused_and_deleted()
 
 
 def test_naming_the_database_lets_the_replacement_through():
-    client = boto3.client("cloudformation", region_name="us-east-1")
-    target = Target(
-        spec_from("name: litellm\n"), "us-east-1", Deployer(client, print), client, None
-    )
+    client, target = stubbed_target()
     with Stubber(client) as stubber:
         review = reviewed(client, stubber)
         refuse_unapproved(target, review, ROOT_CS, ("Database",))

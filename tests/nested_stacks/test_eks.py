@@ -8,6 +8,7 @@ from litellm_cfn.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.spec import load_spec
 from nested_stacks import eks
 from tests.conftest import REPO, spec_from
+from tests.nested_stacks.documents import irsa_document
 
 SEED_POLICY = "arn:${AWS::Partition}:iam::aws:policy/"
 
@@ -282,24 +283,7 @@ def test_the_ebs_csi_driver_role_trusts_exactly_its_controller_service_account()
         {"Fn::Sub": SEED_POLICY + "service-role/AmazonEBSCSIDriverPolicy"}
     ]
     text, variables = role["AssumeRolePolicyDocument"]["Fn::Sub"]
-    assert json.loads(text) == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": "${OidcProviderArn}"},
-                "Action": ["sts:AssumeRoleWithWebIdentity"],
-                "Condition": {
-                    "StringEquals": {
-                        "${OidcIssuer}:sub": (
-                            "system:serviceaccount:kube-system:ebs-csi-controller-sa"
-                        ),
-                        "${OidcIssuer}:aud": "sts.amazonaws.com",
-                    }
-                },
-            }
-        ],
-    }
+    assert json.loads(text) == irsa_document("kube-system:ebs-csi-controller-sa")
     assert variables == {
         "OidcProviderArn": {"Ref": "OidcProvider"},
         "OidcIssuer": template["Outputs"]["EksOidcIssuer"]["Value"],
@@ -310,14 +294,8 @@ def test_the_vpc_cni_gets_its_permissions_through_its_own_role_not_the_nodes():
     template = template_of()
     role = template["Resources"]["VpcCniRole"]["Properties"]
     assert role["ManagedPolicyArns"] == [{"Fn::Sub": SEED_POLICY + "AmazonEKS_CNI_Policy"}]
-    (statement,) = json.loads(role["AssumeRolePolicyDocument"]["Fn::Sub"][0])["Statement"]
-    assert statement["Condition"] == {
-        "StringEquals": {
-            "${OidcIssuer}:sub": "system:serviceaccount:kube-system:aws-node",
-            "${OidcIssuer}:aud": "sts.amazonaws.com",
-        }
-    }
-    assert statement["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+    trust = json.loads(role["AssumeRolePolicyDocument"]["Fn::Sub"][0])
+    assert trust == irsa_document("kube-system:aws-node")
     assert "Policies" not in role
 
 

@@ -7,6 +7,7 @@ import json
 from litellm_cfn.compiler import ROOT_FILE, compile_platform
 from nested_stacks import iam
 from tests.conftest import spec_from
+from tests.nested_stacks.documents import irsa_document
 
 PROFILE = (
     "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
@@ -26,25 +27,6 @@ def trust_of(role: dict) -> dict:
         "OidcIssuer": {"Ref": "EksOidcIssuer"},
     }
     return json.loads(text)
-
-
-def irsa_document(service_account: str) -> dict:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": "${OidcProviderArn}"},
-                "Action": ["sts:AssumeRoleWithWebIdentity"],
-                "Condition": {
-                    "StringEquals": {
-                        "${OidcIssuer}:sub": f"system:serviceaccount:{service_account}",
-                        "${OidcIssuer}:aud": "sts.amazonaws.com",
-                    }
-                },
-            }
-        ],
-    }
 
 
 def test_litellm_may_invoke_exactly_the_listed_models_as_its_service_account_only():

@@ -6,6 +6,7 @@ in `deploy`.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from datetime import datetime, timezone
@@ -59,6 +60,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         from litellm_cfn.package import Packaged
         from litellm_cfn.render import to_yaml
 
+        gc.enable()  # a deploy: see load_target
         cfn = client("cloudformation", region, profile)
         deployer = Deployer(cfn, click.echo, float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3")))
         with aws_errors("bootstrap"):
@@ -212,7 +214,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             try:
                 target.deployer.watch(described["StackId"], since)
             except KeyboardInterrupt:
-                stopped_watching(stack)
+                stopped_watching(target)
             click.echo(f"{stack}: {target.deployer.status(stack)}")
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn destroy specs/dev.yaml")
@@ -248,5 +250,5 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             try:
                 target.deployer.watch(described["StackId"], since)
             except KeyboardInterrupt:
-                stopped_watching(stack)
+                stopped_watching(target)
             click.echo(f"{stack}: deleted")

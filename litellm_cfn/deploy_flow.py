@@ -3,6 +3,7 @@ data at risk, ask for approval, execute and guard, summarise a deletion."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -27,6 +28,7 @@ class Target:
     """A loaded spec and the AWS clients for its stack."""
 
     spec: PlatformSpec
+    spec_path: Path
     region: str
     deployer: Deployer
     cfn: Any
@@ -46,6 +48,10 @@ def load_target(
 ) -> Target:
     """Load the spec and make the clients for its stack (progress to stderr for JSON)."""
     from litellm_cfn.aws import client
+
+    # Deploys watch stacks for many minutes: collect garbage again (main() turned it off
+    # for the short commands).
+    gc.enable()
     from litellm_cfn.deploy import Deployer
     from litellm_cfn.spec import load_spec
 
@@ -54,7 +60,8 @@ def load_target(
     cfn = client("cloudformation", region, profile)
     poll = float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3"))
     echo = progress_echo(output)
-    return Target(spec, region, Deployer(cfn, echo, poll), cfn, client("s3", region, profile), echo)
+    s3 = client("s3", region, profile)
+    return Target(spec, spec_path, region, Deployer(cfn, echo, poll), cfn, s3, echo)
 
 
 def colour_wanted() -> bool:
@@ -142,7 +149,11 @@ def execute_reviewed(
     try:
         target.deployer.execute(spec.stack_name, change_set, total)
     except KeyboardInterrupt:
-        stopped_watching(spec.stack_name)
+        stopped_watching(target)  # still running; the next deploy sets the policy afresh
+    except LitellmCfnError:
+        if allowed:  # --allow-replace held for this execution only, failed or not
+            target.deployer.guard(spec.stack_name, protected, ())
+        raise
     target.deployer.guard(spec.stack_name, protected, ())
     if change_type == "create":
         target.deployer.protect_from_deletion(spec.stack_name, True)
@@ -150,11 +161,11 @@ def execute_reviewed(
     target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
 
 
-def stopped_watching(stack_name: str) -> None:
+def stopped_watching(target: Target) -> None:
     """Ctrl-C: say the deployment goes on and how to watch it again, then exit 130."""
     click.echo(
-        f"\nstopped watching; the deployment goes on. Resume with: litellm-cfn watch "
-        f"(stack {stack_name})",
+        f"\nstopped watching {target.spec.stack_name}; the deployment goes on. "
+        f"Resume with: litellm-cfn watch {target.spec_path}",
         err=True,
     )
     sys.exit(EXIT_INTERRUPTED)

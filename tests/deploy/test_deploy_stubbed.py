@@ -5,6 +5,7 @@ resource dependencies moto does not order."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import boto3
 import pytest
@@ -115,7 +116,12 @@ def stubbed_target() -> tuple[object, Target]:
     """A CloudFormation client to stub, and a deploy target using it."""
     client = boto3.client("cloudformation", region_name="us-east-1")
     return client, Target(
-        spec_from("name: litellm\n"), "us-east-1", Deployer(client, print), client, None
+        spec_from("name: litellm\n"),
+        Path("platform.yaml"),
+        "us-east-1",
+        Deployer(client, print),
+        client,
+        None,
     )
 
 

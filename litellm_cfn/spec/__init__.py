@@ -15,6 +15,7 @@ from litellm_cfn import source
 from litellm_cfn.errors import SpecError
 from litellm_cfn.spec.base import Checked, Model, Str, Violation, check_rules, invalid, matching
 from litellm_cfn.spec.bastion import Bastion
+from litellm_cfn.spec.catalog import Catalog
 from litellm_cfn.spec.eks import Eks
 from litellm_cfn.spec.iam import Iam
 from litellm_cfn.spec.rds import Rds
@@ -78,6 +79,9 @@ class PlatformSpec(Model):
     rds: Rds = Field(default_factory=Rds)
     iam: Iam = Field(default_factory=Iam)
     bastion: Bastion = Field(default_factory=Bastion)
+    catalog: Catalog | None = Field(
+        None, description="Publish the platform as a Service Catalog product (optional)."
+    )
 
     @property
     def stack_name(self) -> str:
@@ -97,8 +101,20 @@ class PlatformSpec(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        check_rules(self._zones_in_region())
+        check_rules(self._zones_in_region(), self._organization_for_ou_shares())
         return self
+
+    def _organization_for_ou_shares(self) -> Violation | None:
+        catalog = self.catalog
+        if catalog is None or catalog.organization_id:
+            return None
+        if any(target.startswith("ou-") for target in catalog.share_with):
+            return (
+                "catalog.organization_id",
+                "sharing with organizational units needs the organization's id, so "
+                "their accounts may read the packaged templates",
+            )
+        return None
 
     def _zones_in_region(self) -> Violation | None:
         foreign = [z for z in self.vpc.availability_zones if z[:-1] != self.region]

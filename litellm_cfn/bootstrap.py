@@ -11,15 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from awacs import s3 as s3_actions
-from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statement
+from awacs.aws import (
+    Allow,
+    Bool,
+    Condition,
+    Deny,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
 from troposphere import GetAtt, Output, Ref, Sub, Template, s3
 
 BOOTSTRAP_STACK = "litellm-cfn-bootstrap"
 NONCURRENT_DAYS = 30
 
 
-def bootstrap_template() -> Template:
-    """The bootstrap stack's template."""
+def bootstrap_template(
+    trusted_accounts: tuple[str, ...] = (), organization: str | None = None
+) -> Template:
+    """The bootstrap stack's template; `trusted_accounts` and every account of
+    `organization` may read the packaged templates (for Service Catalog shares)."""
     template = Template(
         Description="litellm-cfn bootstrap: the bucket deploys upload nested templates to"
     )
@@ -79,7 +91,8 @@ def bootstrap_template() -> Template:
                         Action=[s3_actions.Action("*")],
                         Resource=[GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")],
                         Condition=Condition(Bool("aws:SecureTransport", "false")),
-                    )
+                    ),
+                    *_readers(trusted_accounts, organization),
                 ],
             ),
         )
@@ -103,3 +116,34 @@ def artifact_bucket(cloudformation: Any) -> str | None:
     except ClientError:
         return None
     return str(resource.get("PhysicalResourceId")) or None
+
+
+def _readers(accounts: tuple[str, ...], organization: str | None) -> list[Statement]:
+    """Read access to the templates for the accounts a Service Catalog portfolio is shared
+    with, so their CloudFormation can fetch what launching the product needs."""
+    objects = [Sub("${ArtifactBucket.Arn}/*")]
+    statements = []
+    if accounts:
+        statements.append(
+            Statement(
+                Sid="SharedAccountsReadTemplates",
+                Effect=Allow,
+                Principal=Principal(
+                    "AWS", [Sub(f"arn:${{AWS::Partition}}:iam::{a}:root") for a in sorted(accounts)]
+                ),
+                Action=[s3_actions.GetObject],
+                Resource=objects,
+            )
+        )
+    if organization:
+        statements.append(
+            Statement(
+                Sid="OrganizationReadsTemplates",
+                Effect=Allow,
+                Principal=Principal("*"),
+                Action=[s3_actions.GetObject],
+                Resource=objects,
+                Condition=Condition(StringEquals("aws:PrincipalOrgID", organization)),
+            )
+        )
+    return statements

@@ -232,9 +232,10 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2), nl=True)
 
 
-from litellm_cfn import cli_deploy  # noqa: E402 (registers on the group defined above)
+from litellm_cfn import cli_catalog, cli_deploy  # noqa: E402 (they register on the group above)
 
 cli_deploy.register(cli, spec_argument, _with_aws_options, _reports_errors)
+cli_catalog.register(cli, spec_argument, _with_aws_options, _reports_errors)
 
 
 def main() -> None:

@@ -51,9 +51,31 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     @cli.command(epilog="\b\nExample:\n  litellm-cfn bootstrap --region eu-west-1")
     @click.option("--profile", help="AWS profile.")
     @click.option("--region", required=True, help="AWS region to bootstrap.")
+    @click.option(
+        "--trust-account",
+        multiple=True,
+        metavar="ACCOUNT_ID",
+        help="An account a catalog portfolio is shared with: may read the templates.",
+    )
+    @click.option(
+        "--trust-organization",
+        metavar="ORG_ID",
+        help="Every account of this organization may read the templates.",
+    )
     @reports_errors
-    def bootstrap(profile: str | None, region: str) -> None:
+    def bootstrap(
+        profile: str | None,
+        region: str,
+        trust_account: tuple[str, ...],
+        trust_organization: str | None,
+    ) -> None:
         """Create or update the artifacts bucket deploys upload templates to."""
+        bad = [a for a in trust_account if not (a.isdigit() and len(a) == 12)]
+        if bad or (trust_organization and not trust_organization.startswith("o-")):
+            raise InputError(
+                f"--trust-account takes 12-digit account ids and --trust-organization an "
+                f"o-... id; got {', '.join(bad) or trust_organization}"
+            )
         from litellm_cfn.aws import aws_errors, client
         from litellm_cfn.bootstrap import BOOTSTRAP_STACK, artifact_bucket, bootstrap_template
         from litellm_cfn.deploy import Deployer
@@ -65,7 +87,8 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         deployer = Deployer(cfn, click.echo, float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3")))
         with aws_errors("bootstrap"):
             change_type = deployer.settle(BOOTSTRAP_STACK)
-            body = Packaged(to_yaml(bootstrap_template().to_dict()), None)
+            template = bootstrap_template(trust_account, trust_organization)
+            body = Packaged(to_yaml(template.to_dict()), None)
             change_set = deployer.create_change_set(BOOTSTRAP_STACK, body, change_type, {})
             if change_set is None:
                 click.echo(f"{BOOTSTRAP_STACK}: up to date")

@@ -33,8 +33,16 @@ def object_url(bucket: str, region: str, key: str) -> str:
     return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
 
 
-def package(compiled: CompiledPlatform, s3: Any, bucket: str, region: str, prefix: str) -> Packaged:
-    """Upload the nested templates, rewrite the root's TemplateURLs, and return the root."""
+def package(
+    compiled: CompiledPlatform,
+    s3: Any,
+    bucket: str,
+    region: str,
+    prefix: str,
+    root_by_url: bool = False,
+) -> Packaged:
+    """Upload the nested templates, rewrite the root's TemplateURLs, and return the root
+    (uploaded too when `root_by_url`, as Service Catalog needs, or when it is too large)."""
     uploaded: list[str] = []
     reused: list[str] = []
     urls: dict[str, str] = {}
@@ -48,7 +56,7 @@ def package(compiled: CompiledPlatform, s3: Any, bucket: str, region: str, prefi
         if resource.resource_type == NESTED_STACK and resource.TemplateURL in urls:
             resource.TemplateURL = urls[resource.TemplateURL]
     body = to_yaml(root.to_dict())
-    if len(body.encode()) <= MAX_INLINE_BODY:
+    if len(body.encode()) <= MAX_INLINE_BODY and not root_by_url:
         return Packaged(body, None, uploaded, reused)
     key = _upload(s3, bucket, prefix, body, uploaded, reused)
     return Packaged(None, object_url(bucket, region, key), uploaded, reused)

@@ -1,0 +1,1 @@
+"""Service Catalog publishing: the catalog template, its launch role, and the publish flow."""

@@ -58,11 +58,20 @@ class SourceMap:
         return Problem(self.file, mark.line, mark.column, dotted(path), message, severity)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_./:@+=-]{1,80}")
+
+
 def dotted(path: SpecPath) -> str:
-    """`('eks', 'node_groups', 'a', 'labels', 0)` -> `eks.node_groups.a.labels[0]`."""
+    """`('eks', 'node_groups', 'a', 'labels', 0)` -> `eks.node_groups.a.labels[0]`; keys
+    with spaces or control characters are quoted, so a message stays on one line."""
     text = ""
     for key in path:
-        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+        if isinstance(key, int):
+            text += f"[{key}]"
+        elif isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
+            text += f".{key}" if text else key
+        else:
+            text += f"[{str(key)[:40]!r}]"
     return text
 
 
@@ -193,10 +202,22 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> SpecError:
     return SpecError([Problem(file, line, column, "", message)])
 
 
+def _unreadable_character(file: str, text: str, error: yaml.reader.ReaderError) -> SpecError:
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1])
+    message = f"YAML does not allow the character U+{code:04X} here"
+    return SpecError([Problem(file, line, column, "", message)])
+
+
 def parse(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data and the positions of its keys."""
     source = SourceMap(file)
-    loader = _CoreSchemaLoader(text)
+    try:
+        loader = _CoreSchemaLoader(text)
+    except yaml.reader.ReaderError as error:
+        raise _unreadable_character(file, text, error) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -204,6 +225,8 @@ def parse(text: str, file: str) -> tuple[Any, SourceMap]:
         return _Builder(loader, source).build(node, ()), source
     except yaml.MarkedYAMLError as error:
         raise _yaml_problem(file, error) from None
+    except yaml.reader.ReaderError as error:
+        raise _unreadable_character(file, text, error) from None
     except yaml.YAMLError as error:
         raise SpecError([Problem(file, 1, 1, "", f"YAML error: {str(error)[:200]}")]) from None
     except RecursionError:

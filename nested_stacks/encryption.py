@@ -14,7 +14,8 @@ from nested_stacks.policies import account_root
 # In a key policy "Resource" is the key itself; AWS requires "*" there.
 THIS_KEY = "*"
 # What a service (CloudWatch Logs, EC2 through Auto Scaling) needs to encrypt data with a key
-# and read it back; no administration, no grants.
+# and read it back: the cryptographic operations only, no administration, no grants. They
+# are the operations an encryption-context condition can restrict.
 SERVICE_USES_KEY = (
     kms_actions.Encrypt,
     kms_actions.Decrypt,
@@ -22,7 +23,6 @@ SERVICE_USES_KEY = (
     kms_actions.ReEncryptTo,
     kms_actions.GenerateDataKey,
     kms_actions.GenerateDataKeyWithoutPlaintext,
-    kms_actions.DescribeKey,
 )
 
 

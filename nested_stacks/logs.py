@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
+from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
 from troposphere import GetAtt, Sub, Template, logs
 
 from litellm_cfn.spec import PlatformSpec
@@ -27,8 +27,9 @@ def encrypted_log_groups(
         Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
         Action=list(SERVICE_USES_KEY),
         Resource=[THIS_KEY],
+        # The encryption context names the log group; the key is string-typed, so StringEquals.
         Condition=Condition(
-            ArnEquals(
+            StringEquals(
                 "kms:EncryptionContext:aws:logs:arn",
                 [regional_arn("logs", f"log-group:{name}") for name in groups.values()],
             )

@@ -27,7 +27,7 @@ from troposphere import (
 )
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.base import new_template, resource_name, secret_name
+from nested_stacks.base import new_template, resource_name, secret_name, spec_asked_for
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.logs import encrypted_log_groups
 from nested_stacks.policies import aws_managed_policy, regional_arn, role, service_trust
@@ -80,6 +80,8 @@ def build(spec: PlatformSpec) -> Template:
             **_instance_properties(template, spec, key, security_group, subnets),
         )
     )
+    if not spec.rds.multi_az:
+        spec_asked_for(database, "CKV_AWS_157", "rds.multi_az is false in the spec")
     connection = template.add_resource(_connection_secret(spec, database, key))
     _outputs(template, spec, database, key, security_group, connection)
     return template

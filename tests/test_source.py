@@ -122,3 +122,16 @@ def test_dotted_paths_read_like_the_spec():
     assert dotted(("eks", "node_groups", "a", "instance_types", 0)) == (
         "eks.node_groups.a.instance_types[0]"
     )
+
+
+def test_characters_yaml_forbids_are_located_not_crashed_on():
+    assert only_problem("name: a\nb: \x07\n") == (
+        "p.yaml:2:4: YAML does not allow the character U+0007 here"
+    )
+    assert only_problem("\x1fname: a\n").startswith("p.yaml:1:1: ")
+
+
+def test_odd_keys_are_quoted_so_every_message_stays_on_one_line():
+    assert dotted(("tags", "cost center", "a\nb", 0, "nvidia.com/gpu")) == (
+        "tags['cost center']['a\\nb'][0].nvidia.com/gpu"
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from awacs.aws import Action, Allow, Condition, PolicyDocument, Statement, StringEquals
+from awacs.aws import Action, Allow, ArnEquals, Condition, PolicyDocument, Statement
 from troposphere import Sub, Template
 
 SSM_PARAMETER_VALUE = "AWS::SSM::Parameter::Value"
@@ -54,7 +54,7 @@ TYPE_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "AWS::EKS::Cluster": (
         "eks",
-        ("CreateCluster", "DeleteCluster", "DescribeCluster", "UpdateClusterConfig",
+        ("DeleteCluster", "DescribeCluster", "UpdateClusterConfig",
          "UpdateClusterVersion", "DescribeUpdate", "TagResource", "UntagResource"),
     ),
     "AWS::EKS::Nodegroup": (
@@ -133,8 +133,9 @@ SERVICE_EXTRAS: dict[str, tuple[str, ...]] = {
     "iam": ("CreateServiceLinkedRole",),
 }
 
-# Reads that accept no resource scope: AWS requires `Resource: "*"` for them.
-UNSCOPED_READS: dict[str, tuple[str, ...]] = {
+# Actions that accept no resource scope (reads, and two creations): AWS requires
+# `Resource: "*"` for them.
+UNSCOPED: dict[str, tuple[str, ...]] = {
     "cloudformation": ("ValidateTemplate", "GetTemplateSummary"),
     "ec2": (
         "DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",
@@ -142,7 +143,7 @@ UNSCOPED_READS: dict[str, tuple[str, ...]] = {
         "DescribeLaunchTemplates", "DescribeLaunchTemplateVersions", "DescribeInstances",
         "DescribeAvailabilityZones", "DescribeAccountAttributes", "DescribeImages",
     ),
-    "eks": ("DescribeAddonVersions",),
+    "eks": ("DescribeAddonVersions", "CreateCluster"),
     "kms": ("CreateKey",),
     "logs": ("DescribeLogGroups",),
     "secretsmanager": ("GetRandomPassword",),
@@ -166,7 +167,8 @@ def resource_scope(service: str, role_path: str, secret_prefix: str) -> list[Sub
         "logs": [f"arn:{here}:log-group:*"],
         "rds": [f"arn:{here}:*"],
         "secretsmanager": [f"arn:{here}:secret:{secret_prefix}*"],
-        "ssm": ["arn:${AWS::Partition}:ssm:${AWS::Region}::parameter/aws/service/*"],
+        # AWS's public parameters (the bastion's AMI); only AWS writes under /aws/service/.
+        "ssm": ["arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/aws/service/*"],
     }
     return [Sub(arn) for arn in scopes[service]]
 
@@ -215,18 +217,16 @@ def launch_policy(
                         Action("iam", "PutRolePermissionsBoundary"),
                     ],
                     Resource=resource_scope(service, role_path, secret_prefix)[:1],
-                    Condition=Condition(
-                        StringEquals("iam:PermissionsBoundary", permissions_boundary)
-                    ),
+                    Condition=Condition(ArnEquals("iam:PermissionsBoundary", permissions_boundary)),
                 )
             )
     reads = sorted(
-        (service, action) for service in by_service for action in UNSCOPED_READS.get(service, ())
+        (service, action) for service in by_service for action in UNSCOPED.get(service, ())
     )
     if reads:
         statements.append(
             Statement(
-                Sid="ReadsThatTakeNoResourceScope",
+                Sid="ActionsThatTakeNoResourceScope",
                 Effect=Allow,
                 Action=[Action(service, action) for service, action in reads],
                 Resource=["*"],

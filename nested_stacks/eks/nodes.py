@@ -71,7 +71,7 @@ def _volume_key(template: Template, spec: PlatformSpec) -> kms.Key:
                 Sid="AutoScalingEncryptsNodeVolumes",
                 Effect=Allow,
                 Principal=autoscaling,
-                Action=list(SERVICE_USES_KEY),
+                Action=[*SERVICE_USES_KEY, kms_actions.DescribeKey],
                 Resource=[THIS_KEY],
             ),
             Statement(

@@ -120,7 +120,7 @@ def test_flow_logs_go_to_an_encrypted_retained_log_group():
         "Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
     }
     assert logs_statement["Condition"] == {
-        "ArnEquals": {
+        "StringEquals": {
             "kms:EncryptionContext:aws:logs:arn": [
                 {
                     "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"

@@ -168,7 +168,7 @@ BAD = [
     ),
     (
         "name: demo\neks:\n  node_groups:\n    d:\n      labels: {'bad key!': x}\n",
-        "eks.node_groups.d.labels.bad key!: key: 'bad key!' is not a Kubernetes label key",
+        "eks.node_groups.d.labels['bad key!']: key: 'bad key!' is not a Kubernetes label key",
     ),
     (
         "name: demo\nrds: {instance_class: t3.medium}\n",

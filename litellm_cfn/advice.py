@@ -47,6 +47,8 @@ def advise(spec: PlatformSpec, where: SourceMap) -> list[Problem]:
             *_traffic_is_logged(spec),
             *_api_is_not_open_to_the_internet(spec),
             *_pods_cannot_borrow_the_node_role(spec),
+            *_database_traffic_is_encrypted(spec),
+            *_production_cannot_be_deleted_by_accident(spec),
         )
     ]
 
@@ -117,3 +119,26 @@ def _pods_cannot_borrow_the_node_role(spec: PlatformSpec) -> Advice:
             f"with {spec.eks.imds_hop_limit} hops, any pod can fetch the node role's credentials "
             "from instance metadata; raise it only for workloads that need IMDS",
         )
+
+
+def _database_traffic_is_encrypted(spec: PlatformSpec) -> Advice:
+    if not spec.rds.force_ssl:
+        yield (
+            ("rds", "force_ssl"),
+            "the database accepts connections without TLS: passwords and data may cross the "
+            "VPC in clear text",
+        )
+
+
+def _production_cannot_be_deleted_by_accident(spec: PlatformSpec) -> Advice:
+    if spec.environment != "prod":
+        return
+    for section, protected in (
+        ("eks", spec.eks.deletion_protection),
+        ("rds", spec.rds.deletion_protection),
+    ):
+        if protected is False:
+            yield (
+                (section, "deletion_protection"),
+                "deletion protection is off in prod: one delete call removes it",
+            )

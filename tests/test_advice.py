@@ -78,3 +78,25 @@ def test_an_api_endpoint_open_to_the_internet_and_a_higher_imds_hop_limit_are_fl
     assert [w.split(": ")[1] for w in warnings] == ["eks.public_access_cidrs", "eks.imds_hop_limit"]
     assert "opens the Kubernetes API endpoint to the whole internet" in warnings[0]
     assert "any pod can fetch the node role's credentials" in warnings[1]
+
+
+def test_plaintext_database_connections_are_flagged_in_every_environment():
+    for environment in ("prod", "dev"):
+        warnings = warnings_of(f"name: dd\nenvironment: {environment}\nrds: {{force_ssl: false}}\n")
+        assert [w.split(": ")[1] for w in warnings] == ["rds.force_ssl"]
+        assert "connections without TLS" in warnings[0]
+
+
+def test_turning_deletion_protection_off_is_flagged_only_in_prod():
+    text = (
+        "name: dd\nenvironment: {}\n"
+        "eks: {{deletion_protection: false}}\nrds: {{deletion_protection: false}}\n"
+    )
+    warnings = warnings_of(text.format("prod"))
+    assert [w.split(": ")[1] for w in warnings] == [
+        "eks.deletion_protection",
+        "rds.deletion_protection",
+    ]
+    assert all("deletion protection is off in prod" in w for w in warnings)
+    assert warnings_of(text.format("dev")) == []
+    assert warnings_of("name: dd\neks: {deletion_protection: true}\n") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from ipaddress import IPv4Network
 
-from litellm_cfn.errors import Problem
+from litellm_cfn.errors import Problem, in_file_order
 from litellm_cfn.source import SourceMap
 from litellm_cfn.spec import PlatformSpec
 
@@ -36,21 +36,23 @@ def node_addresses_needed(spec: PlatformSpec) -> int:
 
 
 def advise(spec: PlatformSpec, where: SourceMap) -> list[Problem]:
-    """Every warning for `spec`, located like errors."""
-    return [
-        where.problem(path, message, severity="warning")
-        for path, message in (
-            *_private_subnets_hold_every_pod(spec),
-            *_spot_groups_are_diversified(spec),
-            *_production_is_highly_available(spec),
-            *_vpc_uses_private_addresses(spec),
-            *_traffic_is_logged(spec),
-            *_api_is_not_open_to_the_internet(spec),
-            *_pods_cannot_borrow_the_node_role(spec),
-            *_database_traffic_is_encrypted(spec),
-            *_production_cannot_be_deleted_by_accident(spec),
-        )
-    ]
+    """Every warning for `spec`, located like errors and in file order."""
+    return in_file_order(
+        [
+            where.problem(path, message, severity="warning")
+            for path, message in (
+                *_private_subnets_hold_every_pod(spec),
+                *_spot_groups_are_diversified(spec),
+                *_production_is_highly_available(spec),
+                *_vpc_uses_private_addresses(spec),
+                *_traffic_is_logged(spec),
+                *_api_is_not_open_to_the_internet(spec),
+                *_pods_cannot_borrow_the_node_role(spec),
+                *_database_traffic_is_encrypted(spec),
+                *_production_cannot_be_deleted_by_accident(spec),
+            )
+        ]
+    )
 
 
 Advice = Iterator[tuple[tuple[str | int, ...], str]]

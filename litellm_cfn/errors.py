@@ -29,6 +29,11 @@ class Problem:
         return f"{where}{what}{label} {self.message}"
 
 
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted as a reader meets them: by line, column, then field."""
+    return sorted(problems, key=lambda p: (p.line, p.column, p.path))
+
+
 class LitellmCfnError(Exception):
     """Base of every error the tool reports to a user without a traceback."""
 

@@ -80,8 +80,17 @@ def build(spec: PlatformSpec) -> Template:
             **_instance_properties(template, spec, key, security_group, subnets),
         )
     )
-    if not spec.rds.multi_az:
-        spec_asked_for(database, "CKV_AWS_157", "rds.multi_az is false in the spec")
+    for check_id, asked, reason in (
+        ("CKV_AWS_157", not spec.rds.multi_az, "rds.multi_az is false in the spec"),
+        ("CKV2_AWS_69", not spec.rds.force_ssl, "rds.force_ssl is false in the spec"),
+        (
+            "CKV_AWS_118",
+            spec.rds.monitoring_interval == 0,
+            "rds.monitoring_interval is 0 in the spec",
+        ),
+    ):
+        if asked:
+            spec_asked_for(database, check_id, reason)
     connection = template.add_resource(_connection_secret(spec, database, key))
     _outputs(template, spec, database, key, security_group, connection)
     return template

@@ -100,3 +100,8 @@ def test_turning_deletion_protection_off_is_flagged_only_in_prod():
     assert all("deletion protection is off in prod" in w for w in warnings)
     assert warnings_of(text.format("dev")) == []
     assert warnings_of("name: dd\neks: {deletion_protection: true}\n") == []
+
+
+def test_warnings_come_in_file_order():
+    warnings = warnings_of("name: dd\nrds: {multi_az: false}\nvpc: {single_nat_gateway: true}\n")
+    assert [w.split(": ")[1] for w in warnings] == ["rds.multi_az", "vpc.single_nat_gateway"]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from litellm_cfn.errors import Problem
+from litellm_cfn.errors import Problem, in_file_order
 from litellm_cfn.source import SourceMap, SpecPath
 
 _YAML_TYPES = {
@@ -56,7 +56,7 @@ def problems_from(error: ValidationError, where: SourceMap) -> list[Problem]:
             continue
         message = _message(detail, loc)
         problems.append(where.problem(loc, f"key: {message}" if key_error else message))
-    return sorted(problems, key=lambda p: (p.line, p.column, p.path))
+    return in_file_order(problems)
 
 
 def _message(detail: ErrorDetails, loc: SpecPath) -> str:

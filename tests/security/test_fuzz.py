@@ -5,6 +5,7 @@ traceback, never a partial output folder."""
 from __future__ import annotations
 
 import copy
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -101,7 +102,8 @@ def mutated_text(draw: st.DrawFn) -> str:
 
 
 @settings(
-    max_examples=1000,
+    # At least 1,000 per CI run; FUZZ_EXAMPLES=100 while iterating, more to hunt.
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

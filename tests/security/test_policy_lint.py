@@ -14,9 +14,8 @@ from litellm_cfn.bootstrap import bootstrap_template
 from litellm_cfn.catalog.launch_role import resource_types
 from litellm_cfn.catalog.template import PublishedVersion, catalog_template
 from litellm_cfn.compiler import compile_platform
-from litellm_cfn.spec import load_spec
-from tests.conftest import GOOD_FIXTURES, SPECS, spec_from
 from tests.security.documents import Document, documents
+from tests.security.platforms import every_spec
 
 # (document kind, parliament issue, action the finding is about or None) -> why it is fine.
 ALLOWED = {
@@ -30,24 +29,11 @@ ALLOWED = {
 # inference-profile formats it lists as required.
 for _action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"):
     ALLOWED[("identity", "RESOURCE_MISMATCH", _action)] = "parliament's Bedrock data is dated"
-PROFILE = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku"
-EVERYTHING = f"""\
-name: demo
-bastion: {{enabled: true}}
-iam:
-  role_path: /litellm/
-  permissions_boundary_arn: arn:aws:iam::123456789012:policy/Boundary
-  bedrock_model_arns:
-    - {PROFILE}-20240307-v1:0
-    - 'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0'
-catalog: {{share_with: ['210987654321']}}
-"""
 
 
 def all_documents() -> list[Document]:
     found: list[Document] = []
-    specs = [load_spec(path).spec for path in SPECS + GOOD_FIXTURES] + [spec_from(EVERYTHING)]
-    for spec in specs:
+    for spec in every_spec():
         compiled = compile_platform(spec)
         for file, template in compiled.templates.items():
             found += documents(template.to_dict(), f"{spec.stack_name}/{file}")

@@ -228,3 +228,17 @@ def test_rds_and_eks_do_not_depend_on_each_other():
         "DatabaseSubnetIds": {"Fn::GetAtt": ["VpcStack", "Outputs.DatabaseSubnetIds"]},
     }
     assert "Parameters" not in stacks["SecretsStack"]["Properties"]
+
+
+def test_checkov_skips_appear_only_for_what_the_spec_asked_and_carry_its_reason():
+    assert "Metadata" not in database()
+    loosened = database(
+        "name: demo\nrds: {multi_az: false, force_ssl: false, monitoring_interval: 0}\n"
+    )
+    assert loosened["Metadata"]["checkov"]["skip"] == [
+        {"id": "CKV_AWS_157", "comment": "rds.multi_az is false in the spec"},
+        {"id": "CKV2_AWS_69", "comment": "rds.force_ssl is false in the spec"},
+        {"id": "CKV_AWS_118", "comment": "rds.monitoring_interval is 0 in the spec"},
+    ]
+    only_tls = database("name: demo\nrds: {force_ssl: false}\n")
+    assert [s["id"] for s in only_tls["Metadata"]["checkov"]["skip"]] == ["CKV2_AWS_69"]

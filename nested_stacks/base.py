@@ -27,6 +27,12 @@ class StackModule(Protocol):
         ...
 
 
+# Holds data or decrypts it: kept when its stack is deleted or the resource replaced.
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+# The root volume's device name on Amazon Linux 2023 AMIs (EKS nodes and the bastion).
+ROOT_DEVICE = "/dev/xvda"
+
+
 def new_template(spec: PlatformSpec, what: str) -> Template:
     """An empty template whose description says what it holds and where it came from."""
     template = Template(

@@ -23,15 +23,21 @@ from troposphere import (
     Tags,
     Template,
     ec2,
-    eks,
     iam,
 )
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import ami_type_for
-from nested_stacks.base import new_template, resource_name
+from nested_stacks.base import ROOT_DEVICE, new_template, resource_name
 from nested_stacks.encryption import customer_managed_key
-from nested_stacks.policies import aws_managed_policy, role, service_trust
+from nested_stacks.policies import (
+    aws_managed_policy,
+    cluster_access_entry,
+    role,
+    role_path,
+    service_trust,
+)
+from nested_stacks.rds import POSTGRES_PORT
 
 NAME = "bastion"
 
@@ -79,7 +85,7 @@ def build(spec: PlatformSpec) -> Template:
         iam.InstanceProfile(
             "BastionInstanceProfile",
             Roles=[Ref(bastion_role)],
-            **({"Path": spec.iam.role_path} if spec.iam.role_path != "/" else {}),
+            **role_path(spec),
         )
     )
     key = customer_managed_key(
@@ -99,7 +105,7 @@ def build(spec: PlatformSpec) -> Template:
             ),
             BlockDeviceMappings=[
                 ec2.BlockDeviceMapping(
-                    DeviceName="/dev/xvda",
+                    DeviceName=ROOT_DEVICE,
                     Ebs=ec2.EbsBlockDevice(
                         VolumeType="gp3",
                         VolumeSize=ROOT_VOLUME_GIB,
@@ -114,19 +120,11 @@ def build(spec: PlatformSpec) -> Template:
         )
     )
     template.add_resource(
-        eks.AccessEntry(
+        cluster_access_entry(
             "BastionAccessEntry",
-            ClusterName=Ref(inputs["EksClusterName"]),
-            PrincipalArn=GetAtt(bastion_role, "Arn"),
-            Type="STANDARD",
-            AccessPolicies=[
-                eks.AccessPolicy(
-                    PolicyArn=Sub(
-                        f"arn:${{AWS::Partition}}:eks::aws:cluster-access-policy/{ACCESS_POLICY}"
-                    ),
-                    AccessScope=eks.AccessScope(Type="cluster"),
-                )
-            ],
+            Ref(inputs["EksClusterName"]),
+            GetAtt(bastion_role, "Arn"),
+            ACCESS_POLICY,
         )
     )
     _outputs(template, instance)
@@ -169,8 +167,8 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
         *(
             ec2.SecurityGroupRule(
                 IpProtocol="tcp",
-                FromPort=5432,
-                ToPort=5432,
+                FromPort=POSTGRES_PORT,
+                ToPort=POSTGRES_PORT,
                 CidrIp=str(subnet.cidr),
                 Description=f"PostgreSQL in database subnet {subnet.az_index + 1}",
             )

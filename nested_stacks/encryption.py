@@ -9,6 +9,7 @@ from awacs.aws import Allow, PolicyDocument, Principal, Statement
 from troposphere import Ref, Template, kms
 
 from litellm_cfn.spec import PlatformSpec
+from nested_stacks.base import RETAIN
 from nested_stacks.policies import account_root
 
 # In a key policy "Resource" is the key itself; AWS requires "*" there.
@@ -54,8 +55,7 @@ def customer_managed_key(
             EnableKeyRotation=True,
             PendingWindowInDays=30,
             KeyPolicy=PolicyDocument(Version="2012-10-17", Statement=[administer, *users]),
-            DeletionPolicy="Retain",
-            UpdateReplacePolicy="Retain",
+            **RETAIN,
         )
     )
     template.add_resource(

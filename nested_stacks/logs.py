@@ -6,6 +6,7 @@ from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
 from troposphere import GetAtt, Sub, Template, logs
 
 from litellm_cfn.spec import PlatformSpec
+from nested_stacks.base import RETAIN
 from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import regional_arn
 
@@ -43,8 +44,7 @@ def encrypted_log_groups(
                 LogGroupName=name,
                 RetentionInDays=retention_days,
                 KmsKeyId=GetAtt(key, "Arn"),
-                DeletionPolicy="Retain",
-                UpdateReplacePolicy="Retain",
+                **RETAIN,
             )
         )
         for logical_id, name in groups.items()

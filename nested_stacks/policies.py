@@ -1,4 +1,5 @@
-"""awacs helpers shared by every stack: ARNs through Fn::Sub, trust documents, IAM roles.
+"""awacs helpers shared by every stack: ARNs through Fn::Sub, trust documents, IAM roles,
+EKS access entries.
 
 Every IAM document in the project is built here or from these pieces with awacs, never as a
 hand-written dict, so least privilege can be reviewed in one place.
@@ -19,7 +20,7 @@ from awacs.aws import (
     StringEquals,
 )
 from awacs.sts import AssumeRole, AssumeRoleWithWebIdentity
-from troposphere import AccountId, AWSHelperFn, Sub, iam
+from troposphere import AccountId, AWSHelperFn, Sub, eks, iam
 
 from litellm_cfn.spec import PlatformSpec
 
@@ -107,8 +108,7 @@ def role(
         "AssumeRolePolicyDocument": trust,
         "Description": f"{spec.stack_name}: {purpose}",
     }
-    if spec.iam.role_path != "/":
-        props["Path"] = spec.iam.role_path
+    props |= role_path(spec)
     if spec.iam.permissions_boundary_arn is not None:
         props["PermissionsBoundary"] = spec.iam.permissions_boundary_arn
     if policies:
@@ -118,3 +118,29 @@ def role(
     if managed_policy_arns:
         props["ManagedPolicyArns"] = list(managed_policy_arns)
     return iam.Role(logical_id, **props)
+
+
+def role_path(spec: PlatformSpec) -> dict[str, str]:
+    """`{"Path": ...}` for roles and instance profiles when the spec sets `iam.role_path`."""
+    return {"Path": spec.iam.role_path} if spec.iam.role_path != "/" else {}
+
+
+def cluster_access_entry(
+    logical_id: str, cluster_name: AWSHelperFn, principal_arn: object, access_policy: str
+) -> eks.AccessEntry:
+    """An EKS access entry giving `principal_arn` the AWS access policy `access_policy`
+    (e.g. `AmazonEKSClusterAdminPolicy`) over the whole cluster."""
+    return eks.AccessEntry(
+        logical_id,
+        ClusterName=cluster_name,
+        PrincipalArn=principal_arn,
+        Type="STANDARD",
+        AccessPolicies=[
+            eks.AccessPolicy(
+                PolicyArn=Sub(
+                    f"arn:${{AWS::Partition}}:eks::aws:cluster-access-policy/{access_policy}"
+                ),
+                AccessScope=eks.AccessScope(Type="cluster"),
+            )
+        ],
+    )

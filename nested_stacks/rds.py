@@ -27,7 +27,13 @@ from troposphere import (
 )
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.base import new_template, resource_name, secret_name, spec_asked_for
+from nested_stacks.base import (
+    RETAIN,
+    new_template,
+    resource_name,
+    secret_name,
+    spec_asked_for,
+)
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.logs import encrypted_log_groups
 from nested_stacks.policies import aws_managed_policy, regional_arn, role, service_trust
@@ -75,7 +81,7 @@ def build(spec: PlatformSpec) -> Template:
     database = template.add_resource(
         rds.DBInstance(
             "Database",
-            DependsOn=list(_log_groups(template, spec)),
+            DependsOn=_log_groups(template, spec),
             **KEEP_A_SNAPSHOT,
             **_instance_properties(template, spec, key, security_group, subnets),
         )
@@ -239,8 +245,7 @@ def _connection_secret(
     }
     return secretsmanager.Secret(
         "DbConnectionSecret",
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
+        **RETAIN,
         Name=secret_name(spec, "db-connection"),
         Description=f"{spec.stack_name}: PostgreSQL host, port, database, user (no password)",
         KmsKeyId=GetAtt(key, "Arn"),

@@ -3,7 +3,8 @@
 
 Each is an Fn::Sub text whose `${Name}` variables are nested output names (`${AWS::...}`
 pseudo parameters pass through). The compiler adds an output only when every stack it
-names is enabled, so `BastionSsmConnectCommand` appears only with a bastion.
+names is enabled (both below name stacks that always are; one naming a bastion output would
+appear only with a bastion).
 """
 
 from __future__ import annotations

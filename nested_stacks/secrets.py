@@ -18,13 +18,19 @@ from dataclasses import dataclass
 from troposphere import GetAtt, Output, Ref, Template, secretsmanager
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.base import new_template, secret_name
+from nested_stacks.base import RETAIN, new_template, secret_name
 from nested_stacks.encryption import customer_managed_key
 
 NAME = "secrets"
 
 # Never change these for an existing platform: CloudFormation would generate new values.
-SECRET_LENGTH = 64
+# 64 letters and digits: nothing that breaks a URL or a shell.
+GENERATION = {
+    "PasswordLength": 64,
+    "ExcludePunctuation": True,
+    "IncludeSpace": False,
+    "RequireEachIncludedType": True,
+}
 
 
 @dataclass(frozen=True)
@@ -63,17 +69,11 @@ def build(spec: PlatformSpec) -> Template:
         resource = template.add_resource(
             secretsmanager.Secret(
                 secret.logical_id,
-                DeletionPolicy="Retain",
-                UpdateReplacePolicy="Retain",
+                **RETAIN,
                 Name=secret_name(spec, secret.name),
                 Description=f"{spec.stack_name}: {secret.purpose}",
                 KmsKeyId=GetAtt(key, "Arn"),
-                GenerateSecretString=secretsmanager.GenerateSecretString(
-                    PasswordLength=SECRET_LENGTH,
-                    ExcludePunctuation=True,
-                    IncludeSpace=False,
-                    RequireEachIncludedType=True,
-                ),
+                GenerateSecretString=secretsmanager.GenerateSecretString(**GENERATION),
             )
         )
         stem = secret.logical_id.removesuffix("Secret")

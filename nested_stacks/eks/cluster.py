@@ -14,7 +14,6 @@ from troposphere import (
     Ref,
     Select,
     Split,
-    Sub,
     Template,
     eks,
     iam,
@@ -25,7 +24,14 @@ from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import CONTROL_PLANE_LOG_TYPES
 from nested_stacks.encryption import THIS_KEY, customer_managed_key
 from nested_stacks.logs import encrypted_log_group
-from nested_stacks.policies import aws_managed_policy, regional_arn, role, service_trust
+from nested_stacks.policies import (
+    IRSA_AUDIENCE,
+    aws_managed_policy,
+    cluster_access_entry,
+    regional_arn,
+    role,
+    service_trust,
+)
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 
@@ -105,7 +111,7 @@ def add_cluster(template: Template, spec: PlatformSpec, subnets: AWSHelperFn) ->
         iam.OIDCProvider(
             "OidcProvider",
             Url=GetAtt(cluster, "OpenIdConnectIssuerUrl"),
-            ClientIdList=["sts.amazonaws.com"],
+            ClientIdList=[IRSA_AUDIENCE],
         )
     )
     issuer = Select(1, Split("https://", GetAtt(cluster, "OpenIdConnectIssuerUrl")))
@@ -141,20 +147,8 @@ def _admin_access_entries(template: Template, spec: PlatformSpec, cluster: eks.C
         # Named by the ARN's hash, so adding or reordering admins never replaces another entry.
         digest = hashlib.sha256(principal_arn.encode()).hexdigest()[:8].upper()
         template.add_resource(
-            eks.AccessEntry(
-                f"AdminAccessEntry{digest}",
-                ClusterName=Ref(cluster),
-                PrincipalArn=principal_arn,
-                Type="STANDARD",
-                AccessPolicies=[
-                    eks.AccessPolicy(
-                        PolicyArn=Sub(
-                            "arn:${AWS::Partition}:eks::aws:cluster-access-policy/"
-                            + CLUSTER_ADMIN_POLICY
-                        ),
-                        AccessScope=eks.AccessScope(Type="cluster"),
-                    )
-                ],
+            cluster_access_entry(
+                f"AdminAccessEntry{digest}", Ref(cluster), principal_arn, CLUSTER_ADMIN_POLICY
             )
         )
 

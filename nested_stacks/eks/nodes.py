@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from awacs import kms as kms_actions
 from awacs.aws import Allow, Bool, Condition, Principal, Statement
-from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, ec2, eks, kms
+from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, ec2, eks, iam, kms
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import NodeGroup, node_group_id
-from nested_stacks.base import resource_name
+from nested_stacks.base import ROOT_DEVICE, resource_name
 from nested_stacks.eks.cluster import Cluster
 from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import aws_managed_policy, role, service_trust
@@ -24,7 +24,6 @@ AUTOSCALING_ROLE = (
 # Node pods get the CNI's and EBS CSI driver's permissions through their own IRSA roles, so
 # the node role keeps only what the kubelet itself needs.
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
-ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023 EKS AMIs
 
 
 def add_node_groups(
@@ -92,7 +91,7 @@ def _node_group(
     cluster: Cluster,
     subnets: AWSHelperFn,
     after: Sequence[eks.Addon],
-    node_role: AWSHelperFn,
+    node_role: iam.Role,
     volume_key: kms.Key,
     name: str,
     group: NodeGroup,
@@ -134,7 +133,9 @@ def _node_group(
 def _launch_template(
     spec: PlatformSpec, logical_id: str, name: str, group: NodeGroup, volume_key: kms.Key
 ) -> ec2.LaunchTemplate:
-    tags = Tags({"Name": resource_name(spec, name)} | dict(sorted(spec.tags.items())))
+    # The group's own Name wins over a spec tag of that key, as everywhere (tagging.py).
+    spec_tags = {k: v for k, v in sorted(spec.tags.items()) if k != "Name"}
+    tags = Tags({"Name": resource_name(spec, name)} | spec_tags)
     return ec2.LaunchTemplate(
         logical_id,
         LaunchTemplateData=ec2.LaunchTemplateData(

@@ -215,15 +215,26 @@ def test_each_node_group_has_its_own_launch_template_with_imdsv2_and_an_encrypte
 
 
 def test_the_imds_hop_limit_and_tags_reach_every_launch_template():
-    template = template_of("name: demo\ntags: {team: ml}\neks: {imds_hop_limit: 2}\n")
-    data = template["Resources"]["LaunchTemplateDefault"]["Properties"]["LaunchTemplateData"]
-    assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
-    assert {s["ResourceType"] for s in data["TagSpecifications"]} == {"instance", "volume"}
-    for specification in data["TagSpecifications"]:
-        assert specification["Tags"] == [
-            {"Key": "Name", "Value": "demo-prod-default"},
-            {"Key": "team", "Value": "ml"},
-        ]
+    template = template_of(
+        "name: demo\ntags: {team: ml, Name: from-spec}\neks:\n  imds_hop_limit: 2\n"
+        "  node_groups: {default: {}, gpu: {instance_types: [g5.xlarge]}}\n"
+    )
+    launch_templates = {
+        name: r["Properties"]["LaunchTemplateData"]
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::EC2::LaunchTemplate"
+    }
+    assert set(launch_templates) == {"LaunchTemplateDefault", "LaunchTemplateGpu"}
+    for name, data in launch_templates.items():
+        group = name.removeprefix("LaunchTemplate").lower()
+        assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
+        assert {s["ResourceType"] for s in data["TagSpecifications"]} == {"instance", "volume"}
+        for specification in data["TagSpecifications"]:
+            # The group's own Name wins over the spec's Name tag, as on every resource.
+            assert specification["Tags"] == [
+                {"Key": "Name", "Value": f"demo-prod-{group}"},
+                {"Key": "team", "Value": "ml"},
+            ]
 
 
 def test_the_node_role_has_only_what_the_kubelet_needs():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,11 +27,7 @@ def test_every_spec_has_golden_files_and_no_golden_files_are_orphaned():
 @pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.name)
 def test_build_output_matches_the_golden_files_byte_for_byte(spec_path, tmp_path):
     build(load_spec(spec_path).spec, tmp_path / "out", lint=False)
-    built = {p.name: p.read_bytes() for p in sorted((tmp_path / "out").iterdir())}
-    golden = {p.name: p.read_bytes() for p in sorted(golden_folder(spec_path).iterdir())}
-    assert built.keys() == golden.keys(), HINT
-    for name in built:
-        assert built[name] == golden[name], f"{name}: {HINT}"
+    assert_matches_golden(tmp_path / "out", spec_path)
 
 
 @pytest.mark.parametrize("seed", ["1", "2"])
@@ -53,6 +50,13 @@ def test_separate_processes_with_different_hash_seeds_write_identical_files(seed
         check=True,
         capture_output=True,
     )
-    golden = golden_folder(REPO / "specs" / "platform.yaml")
-    for path in golden.iterdir():
-        assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+    assert_matches_golden(out, REPO / "specs" / "platform.yaml")
+
+
+def assert_matches_golden(out: Path, spec_path: Path) -> None:
+    """`out` holds exactly the golden files of `spec_path`, byte for byte."""
+    built = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    golden = {p.name: p.read_bytes() for p in sorted(golden_folder(spec_path).iterdir())}
+    assert built.keys() == golden.keys(), HINT
+    for name in built:
+        assert built[name] == golden[name], f"{name}: {HINT}"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from litellm_cfn.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.spec import load_spec
 from nested_stacks import eks
 from tests.conftest import REPO, spec_from
 from tests.nested_stacks.documents import irsa_document
+from tests.security.platforms import every_spec
 
 SEED_POLICY = "arn:${AWS::Partition}:iam::aws:policy/"
 
@@ -259,6 +262,11 @@ def test_node_volumes_use_a_key_only_auto_scaling_may_use_for_them():
             "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
         }
     }
+    assert [s["Sid"] for s in statements] == [
+        "AccountAdministersKeyThroughIam",
+        "AutoScalingEncryptsNodeVolumes",
+        "AutoScalingLetsEc2AttachNodeVolumes",
+    ]
     assert statements[1]["Principal"] == statements[2]["Principal"] == autoscaling
     assert statements[2]["Action"] == ["kms:CreateGrant"]
     assert statements[2]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
@@ -324,10 +332,9 @@ def test_outputs_give_what_kubectl_irsa_and_later_stacks_need():
     }
 
 
-def test_the_platform_uses_no_custom_resources_or_lambda_functions():
-    for template in compile_platform(
-        load_spec(REPO / "specs" / "platform.yaml").spec
-    ).templates.values():
+@pytest.mark.parametrize("spec", every_spec(), ids=lambda s: s.stack_name)
+def test_every_platform_uses_no_custom_resources_or_lambda_functions(spec):
+    for template in compile_platform(spec).templates.values():
         for resource in template.to_dict()["Resources"].values():
             assert not resource["Type"].startswith("Custom::")
             assert resource["Type"] not in (

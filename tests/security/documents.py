@@ -79,6 +79,12 @@ def _resolve(node: Any, types: dict[str, str], parameters: set[str]) -> Any:
     if set(node) == {"Fn::GetAtt"}:
         logical, attribute = node["Fn::GetAtt"]
         return _value_of(logical, types, parameters, attribute)
+    if set(node) == {"Fn::Split"}:
+        separator, text = node["Fn::Split"]
+        return str(_resolve(text, types, parameters)).split(separator)
+    if set(node) == {"Fn::Select"}:
+        index, items = node["Fn::Select"]
+        return _resolve(items, types, parameters)[int(index)]
     if set(node) == {"Fn::Sub"}:
         text, variables = (
             (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]

@@ -5,6 +5,7 @@ traceback, never a partial output folder."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import tempfile
@@ -118,8 +119,11 @@ def test_any_spec_builds_cleanly_or_fails_with_located_messages(text: str):
         assert "Traceback" not in result.output
         assert "internal error" not in result.output
         if result.exit_code == 0:
-            assert (out / "manifest.json").exists()
+            manifest = json.loads((out / "manifest.json").read_text())
+            written = {p.name for p in out.iterdir()}
+            assert written == {*manifest["templates"], "manifest.json"}, "complete output"
             return
+        assert result.stderr.strip(), "a refused spec says why"
         assert not out.exists(), "a failed build leaves no output"
         assert [p.name for p in Path(folder).iterdir()] == ["platform.yaml"]
         file = re.escape(str(spec))

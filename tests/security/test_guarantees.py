@@ -260,6 +260,21 @@ def test_security_md_lists_every_key_the_platform_creates():
     assert listed == created
 
 
+def test_every_checkov_skip_is_for_a_key_security_md_lists_as_loosening():
+    loosening = SECURITY[SECURITY.index("## What a spec can loosen") :]
+    listed = set(re.findall(r"^\| `([a-z_.]+)", loosening, re.M))
+    skips = [
+        skip["comment"]
+        for platform in PLATFORMS
+        for template in platform.templates.values()
+        for resource in template["Resources"].values()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips, "the loosened fixture draws skips"
+    for comment in skips:
+        assert comment.split(" ")[0] in listed, comment
+
+
 def test_the_readme_links_security_md():
     assert "[SECURITY.md](SECURITY.md)" in (REPO / "README.md").read_text()
 

@@ -19,17 +19,20 @@ def client(service: str, region: str, profile: str | None = None) -> Any:
     """A boto3 client for `service` in `region`, retrying throttled calls."""
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import InvalidRegionError, ProfileNotFound
 
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound:
-        raise InputError(f"AWS profile {profile!r} is not configured") from None
     config = Config(
         retries={"mode": "standard", "max_attempts": 10},
         user_agent_extra=f"litellm-cfn/{__version__}",
     )
-    return session.client(service, config=config)
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        with aws_errors(f"make an AWS {service} client"):
+            return session.client(service, config=config)
+    except ProfileNotFound:
+        raise InputError(f"AWS profile {profile!r} is not configured") from None
+    except InvalidRegionError:
+        raise InputError(f"{region[:64]!r} is not an AWS region name (pass --region)") from None
 
 
 @contextmanager
@@ -37,11 +40,15 @@ def aws_errors(action: str) -> Iterator[None]:
     """Turn credential, connection and AWS API failures during `action` into one-line errors
     (AWS's own message, which names what was refused and why)."""
     from botocore.exceptions import (
+        BotoCoreError,
         ClientError,
-        EndpointConnectionError,
+        InvalidRegionError,
         NoCredentialsError,
         NoRegionError,
+        ParamValidationError,
         PartialCredentialsError,
+        SSOError,
+        TokenRetrievalError,
     )
 
     try:
@@ -53,5 +60,19 @@ def aws_errors(action: str) -> Iterator[None]:
         ) from None
     except NoRegionError:
         raise InputError(f"cannot {action}: no AWS region (pass --region)") from None
-    except (EndpointConnectionError, ClientError) as error:
-        raise LitellmCfnError(f"cannot {action}: {error}") from None
+    except InvalidRegionError:
+        raise  # client() names the region
+    except (SSOError, TokenRetrievalError) as error:
+        raise LitellmCfnError(
+            f"cannot {action}: {_one_line(error)} (log in again with `aws sso login`)"
+        ) from None
+    except ParamValidationError as error:
+        # What botocore checks before sending is what a user typed: a bucket name, a change set.
+        raise InputError(f"cannot {action}: {_one_line(error)}") from None
+    except (ClientError, BotoCoreError) as error:
+        raise LitellmCfnError(f"cannot {action}: {_one_line(error)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    """botocore's message on one line (validation errors list one problem a line)."""
+    return " ".join(str(error).split())[:500]

@@ -106,16 +106,20 @@ def bootstrap_template(
 
 
 def artifact_bucket(cloudformation: Any) -> str | None:
-    """The bootstrap stack's bucket name, or None before `litellm-cfn bootstrap` ran."""
+    """The bootstrap stack's bucket name, or None before `litellm-cfn bootstrap` ran (any
+    other failure, such as access denied, is raised)."""
     from botocore.exceptions import ClientError
 
     try:
         resource = cloudformation.describe_stack_resource(
             StackName=BOOTSTRAP_STACK, LogicalResourceId="ArtifactBucket"
         )["StackResourceDetail"]
-    except ClientError:
-        return None
-    return str(resource.get("PhysicalResourceId")) or None
+    except ClientError as error:
+        if "does not exist" in str(error):  # the stack, or the bucket in it
+            return None
+        raise
+    physical = resource.get("PhysicalResourceId")
+    return str(physical) if physical else None
 
 
 def _readers(accounts: tuple[str, ...], organization: str | None) -> list[Statement]:

@@ -7,9 +7,6 @@ in `deploy`.
 from __future__ import annotations
 
 import gc
-import os
-import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +19,15 @@ from litellm_cfn.deploy_flow import (
     execute_reviewed,
     load_target,
     prepare,
+    protected_ids,
     refuse_unapproved,
+    show_no_changes,
     show_review,
+    stop_without_terminal,
     stopped_watching,
+    then_guard,
 )
-from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, InputError, LitellmCfnError
+from litellm_cfn.errors import InputError, LitellmCfnError
 
 
 def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors: Any) -> None:
@@ -45,7 +46,13 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         "--allow-replace",
         multiple=True,
         metavar="LOGICAL_ID",
-        help="Let this execution remove or replace a stateful resource; repeat for each.",
+        help="Let this execution remove or replace a stateful resource, named as in the review "
+        "(Database, RdsStack/Database or STACK/RdsStack/Database); repeat for each.",
+    )
+    recreate_option = click.option(
+        "--recreate-failed",
+        is_flag=True,
+        help="Delete and re-create a stack that failed to create.",
     )
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn bootstrap --region eu-west-1")
@@ -62,12 +69,14 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         metavar="ORG_ID",
         help="Every account of this organization may read the templates.",
     )
+    @recreate_option
     @reports_errors
     def bootstrap(
         profile: str | None,
         region: str,
         trust_account: tuple[str, ...],
         trust_organization: str | None,
+        recreate_failed: bool,
     ) -> None:
         """Create or update the artifacts bucket deploys upload templates to."""
         bad = [a for a in trust_account if not (a.isdigit() and len(a) == 12)]
@@ -78,15 +87,17 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             )
         from litellm_cfn.aws import aws_errors, client
         from litellm_cfn.bootstrap import BOOTSTRAP_STACK, artifact_bucket, bootstrap_template
-        from litellm_cfn.deploy import Deployer
+        from litellm_cfn.deploy import Deployer, poll_seconds
         from litellm_cfn.package import Packaged
         from litellm_cfn.render import to_yaml
 
         gc.enable()  # a deploy: see load_target
+        poll = poll_seconds()
         cfn = client("cloudformation", region, profile)
-        deployer = Deployer(cfn, click.echo, float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3")))
+        deployer = Deployer(cfn, click.echo, poll)
         with aws_errors("bootstrap"):
-            change_type = deployer.settle(BOOTSTRAP_STACK)
+            # The bucket is retained, so deleting a failed creation loses nothing.
+            change_type = deployer.settle(BOOTSTRAP_STACK, recreate_failed)
             template = bootstrap_template(trust_account, trust_organization)
             body = Packaged(to_yaml(template.to_dict()), None)
             change_set = deployer.create_change_set(BOOTSTRAP_STACK, body, change_type, {})
@@ -119,16 +130,24 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         from litellm_cfn.aws import aws_errors
 
         target = load_target(spec, profile, region, output)
-        with aws_errors(f"diff {target.spec.stack_name}"):
-            prepared = prepare(target, artifact_bucket, recreate_failed=False)
-            if prepared.change_set_id is None or prepared.review is None:
-                click.echo('{"changes": []}' if output == "json" else "no changes")
-                return
-            show_review(prepared.review, output)
-            if keep:
-                target.echo(f"change set kept: {prepared.change_set_id}")
-            else:
-                target.cfn.delete_change_set(ChangeSetName=prepared.change_set_id)
+        stack = target.spec.stack_name
+        with aws_errors(f"diff {stack}"):
+            # A change set creating a stack comes with an empty stack (REVIEW_IN_PROGRESS):
+            # remove it with the change set, unless it was there before.
+            created_here = target.deployer.status(stack) is None
+            try:
+                prepared = prepare(target, artifact_bucket, recreate_failed=False)
+                if prepared.change_set_id is None or prepared.review is None:
+                    show_no_changes(target, output)
+                    return
+                show_review(prepared.review, output)
+                if keep:
+                    target.echo(f"change set kept: {prepared.change_set_id}")
+                else:
+                    target.cfn.delete_change_set(ChangeSetName=prepared.change_set_id)
+            finally:
+                if created_here and not keep:
+                    target.deployer.discard_empty(stack)
 
     @cli.command(
         epilog="\b\nExamples:\n  litellm-cfn deploy specs/platform.yaml\n"
@@ -141,11 +160,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     @allow_option
     @click.option("--yes", is_flag=True, help="Execute without asking.")
     @click.option("--no-execute", is_flag=True, help="Stop after the review; keep the change set.")
-    @click.option(
-        "--recreate-failed",
-        is_flag=True,
-        help="Delete and re-create a stack that failed to create.",
-    )
+    @recreate_option
     @with_aws
     @reports_errors
     def deploy(
@@ -173,12 +188,12 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
                 )
             prepared = prepare(target, artifact_bucket, recreate_failed)
             if prepared.change_set_id is None or prepared.review is None:
-                click.echo("no changes")
+                show_no_changes(target, output)
                 return
             show_review(prepared.review, output)
             refuse_unapproved(target, prepared.review, prepared.change_set_id, allow_replace)
             if no_execute:
-                click.echo(
+                target.echo(
                     f"change set left for review: {prepared.change_set_id}\n"
                     f"execute it with: litellm-cfn execute {spec} {prepared.change_set_id}"
                 )
@@ -210,13 +225,11 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         target = load_target(spec, profile, region)
         stack = target.spec.stack_name
         with aws_errors(f"execute {change_set}"):
+            change_type = target.deployer.settle(stack)
             description = target.cfn.describe_change_set(ChangeSetName=change_set, StackName=stack)
             review = target.deployer.review(description["ChangeSetId"], stack)
             show_review(review, "text")
             refuse_unapproved(target, review, description["ChangeSetId"], allow_replace)
-            change_type = (
-                "create" if target.deployer.status(stack) == "REVIEW_IN_PROGRESS" else "update"
-            )
             execute_reviewed(target, description["ChangeSetId"], change_type, review, allow_replace)
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn watch specs/platform.yaml")
@@ -224,20 +237,28 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     @with_aws
     @reports_errors
     def watch(spec: Path, profile: str | None, region: str | None) -> None:
-        """Stream the events of the stack's current (or last) operation until it settles."""
+        """Stream the events of the stack's current (or last) operation until it settles, then
+        set the strict stack policy again."""
         from litellm_cfn.aws import aws_errors
 
         target = load_target(spec, profile, region)
         stack = target.spec.stack_name
         with aws_errors(f"watch {stack}"):
-            if target.deployer.status(stack) is None:
+            status = target.deployer.status(stack)
+            if status is None:
                 raise LitellmCfnError(f"stack {stack} does not exist in {target.region}")
+            if status == "REVIEW_IN_PROGRESS":
+                raise LitellmCfnError(
+                    f"stack {stack} in {target.region} is not created yet (REVIEW_IN_PROGRESS: "
+                    "a change set awaits review); nothing to watch"
+                )
             (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
             since = described.get("LastUpdatedTime") or described["CreationTime"]
-            try:
-                target.deployer.watch(described["StackId"], since)
-            except KeyboardInterrupt:
-                stopped_watching(target)
+            then_guard(
+                target,
+                protected_ids(target),
+                lambda: target.deployer.watch(described["StackId"], since),
+            )
             click.echo(f"{stack}: {target.deployer.status(stack)}")
 
     @cli.command(epilog="\b\nExample:\n  litellm-cfn destroy specs/dev.yaml")
@@ -257,17 +278,14 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
                 return
             click.echo(deletion_summary(target.spec))
             if not yes:
-                if not sys.stdin.isatty():
-                    click.echo(
-                        "not destroying without confirmation: run in a terminal, or add --yes",
-                        err=True,
-                    )
-                    sys.exit(EXIT_NEEDS_APPROVAL)
+                stop_without_terminal(
+                    "not destroying without confirmation: run in a terminal, or add --yes"
+                )
                 typed = click.prompt(f"Type the stack name ({stack}) to destroy it")
                 if typed != stack:
                     raise InputError(f"{typed!r} is not {stack}: nothing was deleted")
             (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
-            since = datetime.now(timezone.utc)
+            since = target.deployer.after_last_event(described["StackId"])
             target.deployer.protect_from_deletion(stack, False)
             target.cfn.delete_stack(StackName=stack)
             try:

@@ -6,15 +6,18 @@ Thin over boto3: what to do in which state (`stack_state`), how to read a change
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
-from litellm_cfn.errors import LitellmCfnError
+from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.events import EventLog, watch
+from litellm_cfn.outputs import nested_stack_ids
 from litellm_cfn.package import Packaged, package
 from litellm_cfn.review import STATEFUL_TYPES, Review, StackReview, stack_changes
 from litellm_cfn.stack_state import CHANGE_SET_PREFIX, change_set_name, next_step, stack_policy
@@ -22,6 +25,22 @@ from litellm_cfn.stack_state import CHANGE_SET_PREFIX, change_set_name, next_ste
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 Echo = Callable[[str], None]
+# Nothing to guard: no stack, an empty one holding a change set, or a failed creation.
+UNGUARDED = (None, "REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE")
+
+
+def poll_seconds() -> float:
+    """Seconds between status polls: 3, or `LITELLM_CFN_POLL_SECONDS` (the tests use 0)."""
+    text = os.environ.get("LITELLM_CFN_POLL_SECONDS", "3")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise InputError(
+            f"LITELLM_CFN_POLL_SECONDS must be a number of seconds (0 or more), got {text[:40]!r}"
+        )
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,11 @@ class Deployer:
             if ours and summary.get("StackName") == stack_name:
                 self.cfn.delete_change_set(ChangeSetName=summary["ChangeSetId"])
 
+    def discard_empty(self, stack_name: str) -> None:
+        """Delete the stack if it is only the empty shell a creating change set made."""
+        if self.status(stack_name) == "REVIEW_IN_PROGRESS":
+            self.cfn.delete_stack(StackName=stack_name)
+
     def review(self, change_set_id: str, stack_name: str) -> Review:
         """The change set and every nested change set it points to, followed recursively."""
         stacks: list[StackReview] = []
@@ -140,32 +164,33 @@ class Deployer:
         self, stack_name: str, protected: dict[str, list[str]], allowed: Iterable[str]
     ) -> None:
         """Set stack policies denying replacement and deletion of stateful resources, on the
-        root and each nested stack, except those `allowed` for this execution."""
-        if self.status(stack_name) in (None, "REVIEW_IN_PROGRESS"):
+        root and each nested stack, except those `allowed` for this execution (as `LogicalId`,
+        `NestedStack/LogicalId` or `<stack name>/NestedStack/LogicalId`)."""
+        if self.status(stack_name) in UNGUARDED:
             return
         allow = set(allowed)
-        physical = self._nested_stack_ids(stack_name)
+        physical = nested_stack_ids(self.cfn, stack_name)
         for logical, ids in protected.items():
             stack = stack_name if logical == ROOT_FILE else physical.get(logical)
             if stack is None:
                 continue
             prefix = "" if logical == ROOT_FILE else f"{logical}/"
-            kept = [i for i in ids if i not in allow and f"{stack_name}/{prefix}{i}" not in allow]
+            kept = [i for i in ids if not {i, f"{prefix}{i}", f"{stack_name}/{prefix}{i}"} & allow]
             self.cfn.set_stack_policy(StackName=stack, StackPolicyBody=stack_policy(kept))
 
-    def _nested_stack_ids(self, stack_name: str) -> dict[str, str]:
-        paginator = self.cfn.get_paginator("list_stack_resources")
-        return {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for page in paginator.paginate(StackName=stack_name)
-            for r in page["StackResourceSummaries"]
-            if r["ResourceType"] == "AWS::CloudFormation::Stack" and r.get("PhysicalResourceId")
-        }
+    def after_last_event(self, stack_name: str) -> datetime:
+        """Just after the stack's newest event, by CloudFormation's clock (never the local
+        one, which may be skewed): the events of an operation started now come after it."""
+        events = self.cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        newest = max((e["Timestamp"] for e in events), default=None)
+        if newest is None:
+            return datetime.min.replace(tzinfo=timezone.utc)
+        return newest + timedelta(microseconds=1)
 
     def execute(self, stack_name: str, change_set_id: str, total: int | None) -> EventLog:
         """Execute and watch; raise with the root cause if the stack does not end complete."""
-        since = datetime.now(timezone.utc)
         (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        since = self.after_last_event(stack["StackId"])
         self.cfn.execute_change_set(ChangeSetName=change_set_id)
         return self.watch(stack["StackId"], since, total)
 

@@ -52,13 +52,13 @@ def load_target(
     # Deploys watch stacks for many minutes: collect garbage again (main() turned it off
     # for the short commands).
     gc.enable()
-    from litellm_cfn.deploy import Deployer
+    from litellm_cfn.deploy import Deployer, poll_seconds
     from litellm_cfn.spec import load_spec
 
-    spec = load_spec(spec_path, str(spec_path)).spec
+    spec = load_spec(spec_path).spec
     region = region or spec.region
+    poll = poll_seconds()
     cfn = client("cloudformation", region, profile)
-    poll = float(os.environ.get("LITELLM_CFN_POLL_SECONDS", "3"))
     echo = progress_echo(output)
     s3 = client("s3", region, profile)
     return Target(spec, spec_path, region, Deployer(cfn, echo, poll), cfn, s3, echo)
@@ -74,6 +74,15 @@ def show_review(review: Review, output: str) -> None:
     from litellm_cfn.review import render_json, render_text
 
     click.echo(render_json(review) if output == "json" else render_text(review, colour_wanted()))
+
+
+def show_no_changes(target: Target, output: str) -> None:
+    """Say nothing changes; with JSON, stdout still carries a review (an empty one)."""
+    from litellm_cfn.review import Review
+
+    if output == "json":
+        show_review(Review(()), output)
+    target.echo("no changes")
 
 
 def artifact_bucket_for(target: Target, explicit: str | None) -> str:
@@ -138,27 +147,56 @@ def execute_reviewed(
     target: Target, change_set: str, change_type: str, review: Review, allowed: tuple
 ) -> None:
     """Guard, execute, watch, then re-guard and print the outputs."""
-    from litellm_cfn.compiler import compile_platform
-    from litellm_cfn.deploy import stateful_ids
     from litellm_cfn.outputs import as_table, read_outputs
+    from litellm_cfn.review import NESTED_STACK
 
     spec = target.spec
-    protected = stateful_ids(compile_platform(spec))
+    protected = protected_ids(target)
     target.deployer.guard(spec.stack_name, protected, allowed)
-    total = sum(1 for c in review.changes if c.resource_type != "AWS::CloudFormation::Stack")
-    try:
-        target.deployer.execute(spec.stack_name, change_set, total)
-    except KeyboardInterrupt:
-        stopped_watching(target)  # still running; the next deploy sets the policy afresh
-    except LitellmCfnError:
-        if allowed:  # --allow-replace held for this execution only, failed or not
-            target.deployer.guard(spec.stack_name, protected, ())
-        raise
-    target.deployer.guard(spec.stack_name, protected, ())
+    total = sum(1 for c in review.changes if c.resource_type != NESTED_STACK)
+    then_guard(
+        target, protected, lambda: target.deployer.execute(spec.stack_name, change_set, total)
+    )
     if change_type == "create":
         target.deployer.protect_from_deletion(spec.stack_name, True)
     target.echo(f"{spec.stack_name}: {change_type} complete")
     target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
+
+
+def protected_ids(target: Target) -> dict[str, list[str]]:
+    """The stateful logical ids the stack policies guard, per stack."""
+    from litellm_cfn.compiler import compile_platform
+    from litellm_cfn.deploy import stateful_ids
+
+    return stateful_ids(compile_platform(target.spec))
+
+
+def then_guard(target: Target, protected: dict[str, list[str]], run: Callable[[], Any]) -> None:
+    """Run an execution or a watch, then set the strict stack policy again, whether it
+    succeeded or failed: `--allow-replace` holds for one execution only. After Ctrl-C the
+    deployment goes on and needs the lifted policy, so it stays until the next deploy or
+    watch."""
+    try:
+        run()
+    except KeyboardInterrupt:
+        stopped_watching(target)
+    except Exception:
+        _guard_keeping_the_error(target, protected)
+        raise
+    target.deployer.guard(target.spec.stack_name, protected, ())
+
+
+def _guard_keeping_the_error(target: Target, protected: dict[str, list[str]]) -> None:
+    """Re-guard after a failure; if that fails too, say so, and let the failure be reported."""
+    try:
+        target.deployer.guard(target.spec.stack_name, protected, ())
+    except Exception as error:
+        click.echo(
+            f"could not set the strict stack policy again ({type(error).__name__}: "
+            f"{' '.join(str(error).split())[:300]}); `litellm-cfn watch {target.spec_path}` "
+            "sets it once the stack settles",
+            err=True,
+        )
 
 
 def stopped_watching(target: Target) -> None:
@@ -171,11 +209,16 @@ def stopped_watching(target: Target) -> None:
     sys.exit(EXIT_INTERRUPTED)
 
 
+def stop_without_terminal(message: str) -> None:
+    """Nobody can answer without a terminal: print `message` and stop with exit code 3."""
+    if not sys.stdin.isatty():
+        click.echo(message, err=True)
+        sys.exit(EXIT_NEEDS_APPROVAL)
+
+
 def approve_or_stop(question: str, without_terminal: str) -> None:
     """Go on only if a person on a terminal says yes; otherwise stop with exit code 3."""
-    if not sys.stdin.isatty():
-        click.echo(f"stopped for approval: {without_terminal}", err=True)
-        sys.exit(EXIT_NEEDS_APPROVAL)
+    stop_without_terminal(f"stopped for approval: {without_terminal}")
     if not click.confirm(question, default=False):
         click.echo("declined", err=True)
         sys.exit(EXIT_NEEDS_APPROVAL)
@@ -183,17 +226,14 @@ def approve_or_stop(question: str, without_terminal: str) -> None:
 
 def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
     """Ask a person on a terminal; without one, stop and say how to approve."""
-    if not sys.stdin.isatty():
-        click.echo(
-            f"not executing without approval. Execute this change set with:\n"
-            f"  litellm-cfn execute {spec} {change_set}\n"
-            "or deploy again with --yes",
-            err=True,
-        )
-        sys.exit(EXIT_NEEDS_APPROVAL)
+    stop_without_terminal(
+        f"not executing without approval. Execute this change set with:\n"
+        f"  litellm-cfn execute {spec} {change_set}\n"
+        "or deploy again with --yes"
+    )
     if not click.confirm("Execute this change set?", default=False):
         target.cfn.delete_change_set(ChangeSetName=change_set)
-        click.echo("declined; the change set was deleted")
+        target.echo("declined; the change set was deleted")
         sys.exit(EXIT_NEEDS_APPROVAL)
 
 

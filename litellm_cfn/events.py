@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-NESTED_STACK = "AWS::CloudFormation::Stack"
+from litellm_cfn.review import NESTED_STACK
+
 TERMINAL_SUFFIXES = ("_COMPLETE", "_FAILED")
 
 
@@ -59,7 +60,8 @@ class EventLog:
         self.depth.setdefault(self.root_id, 0)
 
     def add(self, raw_events: list[dict[str, Any]], since: datetime) -> list[Event]:
-        """Record new events (oldest first) and discover nested stacks through them."""
+        """Record new events since `since` (oldest first) and discover nested stacks
+        through them."""
         fresh = []
         for raw in sorted(raw_events, key=lambda e: e["Timestamp"]):
             event = Event.from_api(raw)
@@ -119,19 +121,20 @@ def watch(
         show_new_events()
         (stack,) = cloudformation.describe_stacks(StackName=stack_id)["Stacks"]
         status = stack["StackStatus"]
-        if status.endswith(TERMINAL_SUFFIXES) and not status.endswith("_IN_PROGRESS"):
+        if status.endswith(TERMINAL_SUFFIXES):
             show_new_events()
             return status, log
         sleep(poll_seconds)
 
 
 def _events(cloudformation: Any, stack_id: str, since: datetime) -> list[dict[str, Any]]:
-    """Events of one stack newer than `since` (pages run newest first)."""
+    """Pages of one stack's events, newest first, up to the first one older than `since`
+    (`EventLog.add` drops those)."""
     found: list[dict[str, Any]] = []
     paginator = cloudformation.get_paginator("describe_stack_events")
     for page in paginator.paginate(StackName=stack_id):
         events = page["StackEvents"]
-        found += [e for e in events if e["Timestamp"] >= since]
+        found += events
         if events and events[-1]["Timestamp"] < since:
             break
     return found

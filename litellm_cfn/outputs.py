@@ -7,6 +7,7 @@ import shlex
 from typing import Any
 
 from litellm_cfn.errors import LitellmCfnError
+from litellm_cfn.review import NESTED_STACK
 from nested_stacks.root_outputs import DEPLOY_SCRIPT_VARIABLES
 
 
@@ -24,7 +25,7 @@ def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
             ) from None
         raise LitellmCfnError(f"cannot read stack {stack_name}: {error}") from None
     outputs = _outputs_of(root)
-    for nested_id in _nested_stack_ids(cloudformation, stack_name):
+    for nested_id in nested_stack_ids(cloudformation, stack_name).values():
         (nested,) = cloudformation.describe_stacks(StackName=nested_id)["Stacks"]
         for name, value in _outputs_of(nested).items():
             outputs.setdefault(name, value)
@@ -35,15 +36,15 @@ def _outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def _nested_stack_ids(cloudformation: Any, stack_name: str) -> list[str]:
+def nested_stack_ids(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The stack's nested stacks that exist, as logical id -> stack id."""
     paginator = cloudformation.get_paginator("list_stack_resources")
-    return [
-        resource["PhysicalResourceId"]
+    return {
+        resource["LogicalResourceId"]: resource["PhysicalResourceId"]
         for page in paginator.paginate(StackName=stack_name)
         for resource in page["StackResourceSummaries"]
-        if resource["ResourceType"] == "AWS::CloudFormation::Stack"
-        and resource.get("PhysicalResourceId")
-    ]
+        if resource["ResourceType"] == NESTED_STACK and resource.get("PhysicalResourceId")
+    }
 
 
 def as_table(outputs: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Resources whose removal or replacement loses data or breaks every client.
@@ -56,8 +56,16 @@ class Change:
 
     @property
     def qualified_id(self) -> str:
-        """`Stack/LogicalId`, unique across the root and nested stacks."""
+        """`<root stack name>/NestedStack/LogicalId`, unique across the root and nested stacks."""
         return f"{self.stack}/{self.logical_id}"
+
+    @property
+    def names(self) -> frozenset[str]:
+        """What `--allow-replace` may name it by: `LogicalId`, `NestedStack/LogicalId` (just
+        `LogicalId` in the root) or the qualified id."""
+        _, _, nested = self.stack.partition("/")
+        relative = f"{nested}/{self.logical_id}" if nested else self.logical_id
+        return frozenset({self.logical_id, relative, self.qualified_id})
 
     @property
     def loses_data(self) -> bool:
@@ -93,7 +101,6 @@ class Review:
     """Every stack's changes, and the two classes called out."""
 
     stacks: tuple[StackReview, ...]
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def changes(self) -> list[Change]:
@@ -111,13 +118,9 @@ class Review:
         return [c for c in self.changes if c.broadens_access]
 
     def unapproved_risks(self, allowed: Iterable[str]) -> list[Change]:
-        """Data at risk not named by `--allow-replace` (as `LogicalId` or `Stack/LogicalId`)."""
+        """Data at risk not named by `--allow-replace` (by any of `Change.names`)."""
         names = set(allowed)
-        return [
-            c
-            for c in self.data_at_risk
-            if c.logical_id not in names and c.qualified_id not in names
-        ]
+        return [c for c in self.data_at_risk if not c.names & names]
 
     def counts(self) -> dict[str, int]:
         """How many resources (nested stacks included) each action touches."""
@@ -196,7 +199,6 @@ def render_text(review: Review, colour: bool = False) -> str:
     counts = review.counts()
     summary = ", ".join(f"{n} to {action.lower()}" for action, n in counts.items()) or "no changes"
     lines.append(f"{len(review.changes)} changes in {len(review.stacks)} stacks: {summary}")
-    lines += list(review.notes)
     return "\n".join(lines)
 
 

@@ -26,7 +26,8 @@ COMPLETE = frozenset(
 
 @dataclass(frozen=True)
 class Step:
-    """The deployer's next move: `create`, `update`, `wait` or `stop` (with why and how)."""
+    """The deployer's next move: `create`, `update`, `wait`, `recreate` (delete a failed
+    creation, then wait) or `stop` (with why and how)."""
 
     kind: str
     message: str = ""

@@ -68,3 +68,33 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield moto_endpoint
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=5)
+
+
+class _Answered:
+    def __init__(self, answer: dict) -> None:
+        self.status_code = 400 if "Error" in answer else 200
+
+
+def answer_first(monkeypatch: pytest.MonkeyPatch, operation: str, answers: list[dict]) -> None:
+    """Answer the next calls of `operation` ("cloudformation.DescribeStacks") from the tool's
+    clients with `answers` (parsed responses shaped like AWS's; one with "Error" is a failure),
+    then let moto answer again. For the states moto never reaches, because it finishes every
+    operation within the call: an operation in progress, a failed creation."""
+    import litellm_cfn.aws as aws_module
+
+    pending = list(answers)
+    real = aws_module.client
+
+    def client(service: str, region: str, profile: str | None = None) -> object:
+        made = real(service, region, profile)
+
+        def answer(**_: object) -> tuple[_Answered, dict] | None:
+            if not pending:
+                return None
+            response = pending.pop(0)
+            return _Answered(response), response
+
+        made.meta.events.register(f"before-call.{operation}", answer)
+        return made
+
+    monkeypatch.setattr(aws_module, "client", client)

@@ -6,7 +6,6 @@ import json
 
 import boto3
 import yaml
-from botocore.stub import Stubber
 from click.testing import CliRunner
 
 from litellm_cfn.cli import cli
@@ -94,61 +93,34 @@ def test_the_region_option_wins_over_the_specs(aws):
     assert json.loads(result.stdout) == {"EksClusterName": "in-ireland"}
 
 
-def test_nested_stack_outputs_fill_in_what_the_root_lacks():
-    # moto runs nested stacks only from templates in S3 and does not list them as stack
-    # resources, so this path uses botocore's Stubber with responses shaped like AWS's.
-    client = boto3.client("cloudformation", region_name=REGION)
-    nested_arn = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/litellm-prod-EksStack-1/abc"
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "describe_stacks",
-            {"Stacks": [_stack("litellm-prod", {"RdsEndpoint": "db.example"})]},
-            {"StackName": "litellm-prod"},
-        )
-        stubber.add_response(
-            "list_stack_resources",
-            {
-                "StackResourceSummaries": [
-                    _resource("EksStack", "AWS::CloudFormation::Stack", nested_arn),
-                    _resource("Marker", "AWS::SSM::Parameter", "marker"),
-                ]
-            },
-            {"StackName": "litellm-prod"},
-        )
-        stubber.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    _stack(
-                        "litellm-prod-EksStack-1",
-                        {"EksClusterName": "litellm-eks", "RdsEndpoint": "shadowed"},
-                    )
-                ]
-            },
-            {"StackName": nested_arn},
-        )
-        assert read_outputs(client, "litellm-prod") == {
-            "RdsEndpoint": "db.example",
-            "EksClusterName": "litellm-eks",
-        }
-
-
-def _stack(name: str, outputs: dict[str, str]) -> dict:
-    return {
-        "StackName": name,
-        "CreationTime": "2026-11-26T00:00:00Z",
-        "StackStatus": "CREATE_COMPLETE",
-        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+def test_nested_stack_outputs_fill_in_what_the_root_lacks(aws):
+    nested = {
+        "Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {
+            "EksClusterName": {"Value": "litellm-eks"},
+            "RdsEndpoint": {"Value": "shadowed"},
+        },
     }
-
-
-def _resource(logical_id: str, kind: str, physical_id: str) -> dict:
-    return {
-        "LogicalResourceId": logical_id,
-        "PhysicalResourceId": physical_id,
-        "ResourceType": kind,
-        "LastUpdatedTimestamp": "2026-11-26T00:00:00Z",
-        "ResourceStatus": "CREATE_COMPLETE",
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="litellm-artifacts")
+    s3.put_object(Bucket="litellm-artifacts", Key="eks.json", Body=json.dumps(nested))
+    root = {
+        "Resources": {
+            "EksStack": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {
+                    "TemplateURL": "https://litellm-artifacts.s3.amazonaws.com/eks.json"
+                },
+            },
+            "Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        },
+        "Outputs": {"RdsEndpoint": {"Value": "db.example"}},
+    }
+    client = boto3.client("cloudformation", region_name=REGION)
+    client.create_stack(StackName="litellm-prod", TemplateBody=json.dumps(root))
+    assert read_outputs(client, "litellm-prod") == {
+        "RdsEndpoint": "db.example",
+        "EksClusterName": "litellm-eks",
     }
 
 
@@ -245,7 +217,17 @@ def test_kube_refuses_a_stack_without_the_platforms_outputs(aws):
 
 
 def test_missing_credentials_are_a_clear_error(monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    # Every source of credentials removed, so botocore never looks beyond loopback for one.
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))

@@ -1,31 +1,53 @@
-"""The deploy steps' own logic, with a recording deployer (no AWS involved)."""
+"""The deploy steps' own logic, with a recording deployer (no AWS involved).
+
+moto executes every change set it holds and never fails an execution the way AWS does (a
+rollback, an obsolete change set, a busy stack, a dropped connection while watching), so the
+failure paths of `execute_reviewed` are driven by a deployer that fails as told; the
+successful path runs against moto in test_deploy_e2e.py.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from litellm_cfn.deploy_flow import Target, execute_reviewed
 from litellm_cfn.errors import LitellmCfnError
 from litellm_cfn.review import Review
 from tests.conftest import spec_from
 
+OBSOLETE = ClientError(
+    {
+        "Error": {
+            "Code": "InvalidChangeSetStatus",
+            "Message": "ChangeSet [litellm-cfn-0123456789ab] cannot be executed in its current "
+            "status of [OBSOLETE]",
+        }
+    },
+    "ExecuteChangeSet",
+)
+
 
 class RecordingDeployer:
-    """Records guards; its execution fails or succeeds as told."""
+    """Records guards; its execution raises `failure` if given, and so does re-guarding
+    after the first guard if `guard_fails`."""
 
-    def __init__(self, fails: bool) -> None:
-        self.fails = fails
+    def __init__(self, failure: BaseException | None, guard_fails: bool = False) -> None:
+        self.failure = failure
+        self.guard_fails = guard_fails
         self.guards: list[tuple[str, ...]] = []
         self.protected_from_deletion: list[bool] = []
 
     def guard(self, stack, protected, allowed):
+        if self.guard_fails and self.guards:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "x")
         self.guards.append(tuple(allowed))
 
     def execute(self, stack, change_set, total):
-        if self.fails:
-            raise LitellmCfnError("litellm-prod ended UPDATE_ROLLBACK_COMPLETE")
+        if self.failure is not None:
+            raise self.failure
 
     def protect_from_deletion(self, stack, enabled):
         self.protected_from_deletion.append(enabled)
@@ -44,17 +66,35 @@ def target(deployer: RecordingDeployer, lines: list[str]) -> Target:
 
 
 def test_allow_replace_holds_for_one_execution_even_when_it_fails():
-    deployer = RecordingDeployer(fails=True)
+    deployer = RecordingDeployer(LitellmCfnError("litellm-prod ended UPDATE_ROLLBACK_COMPLETE"))
     with pytest.raises(LitellmCfnError, match="UPDATE_ROLLBACK_COMPLETE"):
         execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
     assert deployer.guards == [("Database",), ()]
 
 
-def test_a_created_stack_gets_termination_protection_and_the_strict_policy(monkeypatch):
-    monkeypatch.setattr("litellm_cfn.outputs.read_outputs", lambda cfn, stack: {"VpcId": "vpc-1"})
-    deployer = RecordingDeployer(fails=False)
-    lines: list[str] = []
-    execute_reviewed(target(deployer, lines), "cs", "create", Review(()), ())
-    assert deployer.guards == [(), ()]
-    assert deployer.protected_from_deletion == [True]
-    assert lines == ["litellm-prod: create complete", "VpcId  vpc-1"]
+@pytest.mark.parametrize("failure", [OBSOLETE, ConnectionResetError("reset by peer")])
+def test_any_failure_to_execute_sets_the_strict_policy_again_and_is_reported_as_it_was(failure):
+    deployer = RecordingDeployer(failure)
+    with pytest.raises(type(failure)) as caught:
+        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+    assert caught.value is failure
+    assert deployer.guards == [("Database",), ()]
+
+
+def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure(capsys):
+    deployer = RecordingDeployer(OBSOLETE, guard_fails=True)
+    with pytest.raises(ClientError) as caught:
+        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+    assert caught.value is OBSOLETE
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("could not set the strict stack policy again (ClientError: ")
+    assert line.endswith("`litellm-cfn watch p.yaml` sets it once the stack settles")
+
+
+def test_ctrl_c_leaves_the_policy_lifted_for_the_deployment_that_goes_on(capsys):
+    deployer = RecordingDeployer(KeyboardInterrupt())
+    with pytest.raises(SystemExit) as stopped:
+        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+    assert stopped.value.code == 130
+    assert deployer.guards == [("Database",)]
+    assert "Resume with: litellm-cfn watch p.yaml" in capsys.readouterr().err

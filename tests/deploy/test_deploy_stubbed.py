@@ -1,6 +1,6 @@
 """What moto does not model, played back through botocore's Stubber with responses shaped
-like AWS's: nested change-set details (a replaced database) and deleting a VPC stack, whose
-resource dependencies moto does not order."""
+like AWS's: nested change-set details (a replaced database), deleting a VPC stack, whose
+resource dependencies moto does not order, a failed creation, and access denied."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
 import litellm_cfn.aws as aws_module
+from litellm_cfn.bootstrap import artifact_bucket
 from litellm_cfn.cli import cli
 from litellm_cfn.deploy import Deployer
 from litellm_cfn.deploy_flow import Target, refuse_unapproved
@@ -149,14 +151,24 @@ def test_naming_the_database_lets_the_replacement_through():
 
 def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch):
     client = boto3.client("cloudformation", region_name="us-east-1")
-    later = datetime.now(timezone.utc) + timedelta(minutes=5)
     stack = {"StackName": "litellm-prod", "StackId": ROOT_STACK, "CreationTime": NOW}
+    # Dated by CloudFormation's clock, which is all destroy reads: the local one may be skewed.
+    last_update = {
+        "EventId": "e0",
+        "StackId": ROOT_STACK,
+        "StackName": "litellm-prod",
+        "Timestamp": NOW,
+        "LogicalResourceId": "litellm-prod",
+        "ResourceType": "AWS::CloudFormation::Stack",
+        "ResourceStatus": "UPDATE_COMPLETE",
+        "PhysicalResourceId": ROOT_STACK,
+    }
     events = [
         {
             "EventId": f"e{n}",
             "StackId": ROOT_STACK,
             "StackName": "litellm-prod",
-            "Timestamp": later + timedelta(seconds=n),
+            "Timestamp": NOW + timedelta(seconds=n),
             "LogicalResourceId": logical,
             "ResourceType": kind,
             "ResourceStatus": status,
@@ -182,6 +194,9 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
             {"StackName": "litellm-prod"},
         )
         stubber.add_response(
+            "describe_stack_events", {"StackEvents": [last_update]}, {"StackName": ROOT_STACK}
+        )
+        stubber.add_response(
             "update_termination_protection",
             {"StackId": ROOT_STACK},
             {"StackName": "litellm-prod", "EnableTerminationProtection": False},
@@ -189,7 +204,7 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
         stubber.add_response("delete_stack", {}, {"StackName": "litellm-prod"})
         stubber.add_response(
             "describe_stack_events",
-            {"StackEvents": list(reversed(events))},
+            {"StackEvents": [*reversed(events), last_update]},
             {"StackName": ROOT_STACK},
         )
         stubber.add_response(
@@ -216,10 +231,13 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
     assert "final snapshot of rds/Database (AWS::RDS::DBInstance)" in result.stdout
     assert "keeps secrets/LitellmSaltKeySecret (AWS::SecretsManager::Secret)" in result.stdout
     assert "DELETE_COMPLETE          VpcStack" in result.stdout
+    assert "UPDATE_COMPLETE" not in result.stdout
     assert result.stdout.strip().endswith("litellm-prod: deleted")
 
 
 def test_recreating_a_failed_stack_needs_approval(monkeypatch):
+    # moto never reaches ROLLBACK_COMPLETE (it completes or raises within the call), so the
+    # failed creation is played back through the Stubber.
     client = boto3.client("cloudformation", region_name="us-east-1")
     monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None: client)
     failed = {
@@ -236,3 +254,40 @@ def test_recreating_a_failed_stack_needs_approval(monkeypatch):
         stubber.assert_no_pending_responses()
     assert result.exit_code == 3
     assert "stopped for approval: rerun with --yes to delete and re-create it" in result.stderr
+
+
+def test_only_a_missing_bootstrap_stack_means_no_artifacts_bucket():
+    # moto does not enforce IAM, and always names the bucket it made: both answered here.
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    expected = {"StackName": "litellm-cfn-bootstrap", "LogicalResourceId": "ArtifactBucket"}
+    creating = {
+        "StackResourceDetail": {
+            "StackName": "litellm-cfn-bootstrap",
+            "LogicalResourceId": "ArtifactBucket",
+            "ResourceType": "AWS::S3::Bucket",
+            "LastUpdatedTimestamp": NOW,
+            "ResourceStatus": "CREATE_IN_PROGRESS",
+        }
+    }
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "describe_stack_resource",
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
+            "cloudformation:DescribeStackResource",
+            403,
+            expected_params=expected,
+        )
+        stubber.add_client_error(
+            "describe_stack_resource",
+            "ValidationError",
+            "Stack 'litellm-cfn-bootstrap' does not exist",
+            400,
+            expected_params=expected,
+        )
+        stubber.add_response("describe_stack_resource", creating, expected)
+        with pytest.raises(ClientError, match="AccessDenied"):
+            artifact_bucket(client)
+        assert artifact_bucket(client) is None
+        assert artifact_bucket(client) is None
+        stubber.assert_no_pending_responses()

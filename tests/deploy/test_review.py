@@ -99,6 +99,15 @@ def test_allow_replace_approves_by_logical_or_qualified_id():
     assert len(current.unapproved_risks(["litellm-prod/EksStack/Database"])) == 2
 
 
+def test_allow_replace_approves_by_nested_stack_and_logical_id_as_the_readme_says():
+    current = review()
+    assert [c.logical_id for c in current.unapproved_risks(["RdsStack/Database"])] == [
+        "BastionStack"
+    ]
+    assert current.unapproved_risks(["RdsStack/Database", "litellm-prod/BastionStack"]) == []
+    assert len(current.unapproved_risks(["EksStack/Database", "RdsStack"])) == 2
+
+
 def test_the_text_review_calls_out_risks_above_one_table_per_stack():
     text = render_text(review())
     assert text.index("DATA AT RISK") < text.index("ACCESS BROADENED") < text.index("litellm-prod:")

@@ -17,6 +17,8 @@ _PODS_BY_SIZE = {
     "18xlarge": 737, "24xlarge": 737, "32xlarge": 737, "48xlarge": 737, "metal": 737,
 }  # fmt: skip
 _DEFAULT_PODS = 110
+# Private (RFC 1918) or shared (RFC 6598, carrier-grade NAT) address space: never routed on
+# the internet, so a VPC there shadows no public address its workloads may need to reach.
 _PRIVATE_RANGES = tuple(
     IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
@@ -95,7 +97,11 @@ def _production_is_highly_available(spec: PlatformSpec) -> Advice:
 def _vpc_uses_private_addresses(spec: PlatformSpec) -> Advice:
     cidr = IPv4Network(spec.vpc.cidr)
     if not any(cidr.subnet_of(private) for private in _PRIVATE_RANGES):
-        yield (("vpc", "cidr"), f"{cidr} is not a private (RFC 1918) range")
+        yield (
+            ("vpc", "cidr"),
+            f"{cidr} is not in private or shared address space "
+            f"({', '.join(str(n) for n in _PRIVATE_RANGES)})",
+        )
 
 
 def _traffic_is_logged(spec: PlatformSpec) -> Advice:

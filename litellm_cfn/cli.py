@@ -1,7 +1,8 @@
 """The `litellm-cfn` command: each subcommand parses its options and calls one function.
 
 Exit codes: 0 ok, 1 failed (lint errors, quotas, a failed deploy), 2 bad input or usage,
-3 stopped for approval. Errors are one message each, never a traceback (unless --debug).
+3 stopped for approval, 130 stopped watching a deployment with Ctrl-C (the deployment goes on).
+Errors are one message each, never a traceback (unless --debug).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ Examples:
   litellm-cfn kube | kubectl apply -f -        manifests wiring the cluster to AWS
 
 \b
-Exit codes: 0 ok, 1 failed, 2 bad input or usage, 3 stopped for approval.
+Exit codes: 0 ok, 1 failed, 2 bad input or usage, 3 stopped for approval,
+130 stopped watching a deployment (Ctrl-C; the deployment goes on).
 """
 
 spec_argument = click.argument(
@@ -60,8 +62,8 @@ def _reports_errors(command: F) -> F:
                 raise
             click.echo(str(error), err=True)
             sys.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
-            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own ends of a command (Abort: Ctrl-C or EOF at a prompt)
         except Exception as error:
             if debug:
                 raise
@@ -91,7 +93,7 @@ def validate(spec: Path) -> None:
     from litellm_cfn.report import subnet_table, summary
     from litellm_cfn.spec import load_spec
 
-    loaded = load_spec(spec, str(spec))
+    loaded = load_spec(spec)
     click.echo(f"{spec}: valid: {summary(loaded.spec)}")
     click.echo()
     click.echo(subnet_table(loaded.spec))
@@ -118,7 +120,7 @@ def build(spec: Path, out: Path | None, no_lint: bool) -> None:
     from litellm_cfn.build import default_out
     from litellm_cfn.spec import load_spec
 
-    loaded = load_spec(spec, str(spec))
+    loaded = load_spec(spec)
     for warning in advise(loaded.spec, loaded.source):
         click.echo(str(warning), err=True)
     result = build_templates(loaded.spec, out or default_out(loaded.spec), lint=not no_lint)
@@ -157,7 +159,7 @@ def _deployed_outputs(
     from litellm_cfn.outputs import read_outputs
     from litellm_cfn.spec import load_spec
 
-    spec = load_spec(spec_path, str(spec_path)).spec
+    spec = load_spec(spec_path).spec
     region = region or spec.region
     with aws_errors(f"read stack {spec.stack_name}"):
         outputs = read_outputs(client("cloudformation", region, profile), spec.stack_name)

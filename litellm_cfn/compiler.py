@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
-from litellm_cfn.errors import BuildError, InternalError
+from litellm_cfn.errors import InternalError
+from litellm_cfn.quotas import counted
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.tagging import apply_tags
 from nested_stacks import STACKS
@@ -50,24 +51,14 @@ def compile_platform(
         if module.NAME in nested:
             raise InternalError(f"two stack modules are named {module.NAME}")
         if module.enabled(spec):
-            nested[module.NAME] = _built(module, spec)
-    root = _root(spec, nested)
+            with counted(stack_file(module.NAME)):
+                nested[module.NAME] = module.build(spec)
+    with counted(ROOT_FILE):
+        root = _root(spec, nested)
     templates = {ROOT_FILE: root} | {stack_file(name): t for name, t in nested.items()}
     for template in templates.values():
         apply_tags(template, spec.tags)
     return CompiledPlatform(templates)
-
-
-def _built(module: StackModule, spec: PlatformSpec) -> Template:
-    try:
-        return module.build(spec)
-    except ValueError as error:
-        # troposphere enforces CloudFormation's per-template counts as it adds objects.
-        if str(error).startswith("Maximum number of"):
-            raise BuildError(
-                f"{stack_file(module.NAME)}: {error} (a CloudFormation quota)"
-            ) from None
-        raise
 
 
 def _producers(nested: dict[str, Template]) -> dict[str, str]:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NEEDS_APPROVAL = 3
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value`'s repr for a message, cut to about `limit` characters: hostile input can be huge."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    quote = text[-1] if isinstance(value, str) else ""
+    return text[: limit - 3 - len(quote)] + "..." + quote
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from litellm_cfn.errors import InputError, Problem, SpecError
+from litellm_cfn.errors import InputError, Problem, SpecError, shown
 
 MAX_BYTES = 1024 * 1024
 MAX_VALUES = 10_000
@@ -71,7 +71,7 @@ def dotted(path: SpecPath) -> str:
         elif isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
             text += f".{key}" if text else key
         else:
-            text += f"[{str(key)[:40]!r}]"
+            text += f"[{shown(key, 40)}]"
     return text
 
 
@@ -144,7 +144,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != f"{_TAG}seq":
-                raise self._fail(node, f"unsupported YAML tag {node.tag!r} on a list")
+                raise self._fail(node, f"unsupported YAML tag {shown(node.tag)} on a list")
             items = []
             for index, item in enumerate(node.value):
                 item_path = (*path, index)
@@ -153,16 +153,20 @@ class _Builder:
             return items
         if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
             raise self._fail(
-                node, f"unsupported YAML tag {node.tag[:40]!r}; a spec holds plain data only"
+                node, f"unsupported YAML tag {shown(node.tag)}; a spec holds plain data only"
             )
+        return self._converted(node)
+
+    def _converted(self, node: yaml.ScalarNode) -> Any:
+        """A key's or value's Python value, or a located error (e.g. past int's digit limit)."""
         try:
             return _scalar(node)
         except ValueError:
-            raise self._fail(node, f"{node.value[:40]!r} is not a valid {node.tag}") from None
+            raise self._fail(node, f"{shown(node.value)} is not a valid {node.tag}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[Any, Any]:
         if node.tag != f"{_TAG}map":
-            raise self._fail(node, f"unsupported YAML tag {node.tag[:40]!r} on a mapping")
+            raise self._fail(node, f"unsupported YAML tag {shown(node.tag)} on a mapping")
         seen: dict[Any, Mark] = {}
         for key_node, _ in node.value:
             if key_node.tag == f"{_TAG}merge":
@@ -172,7 +176,7 @@ class _Builder:
                 first = seen[key]
                 raise self._fail(
                     key_node,
-                    f"duplicate key {str(key)[:60]!r} (first defined at line {first.line}, "
+                    f"duplicate key {shown(str(key))} (first defined at line {first.line}, "
                     f"column {first.column})",
                 )
             seen[key] = _mark(key_node)
@@ -191,7 +195,7 @@ class _Builder:
     def _key(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode) or node.tag not in _SCALAR_TAGS:
             raise self._fail(node, "a mapping key must be a plain scalar such as a name")
-        return _scalar(node)
+        return self._converted(node)
 
 
 def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> SpecError:
@@ -237,17 +241,15 @@ def parse(text: str, file: str) -> tuple[Any, SourceMap]:
         loader.dispose()
 
 
-def read(path: Path, display: str) -> str:
+def read(path: Path) -> str:
     """The text of a spec file, or an InputError that says plainly why it cannot be read."""
+    display = str(path)
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise InputError(f"{display}: is a folder, not a spec file")
-        if size > MAX_BYTES:
-            raise InputError(
-                f"{display}: {size:,} bytes is larger than a spec may be ({MAX_BYTES:,} bytes)"
-            )
-        data = path.read_bytes()
+        # Read one byte past the limit rather than trust stat(): a device or pipe has size 0.
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(
             f"{display}: no such file (pass the spec's path, e.g. "
@@ -255,13 +257,14 @@ def read(path: Path, display: str) -> str:
         ) from None
     except OSError as error:
         raise InputError(f"{display}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{display}: larger than a spec may be ({MAX_BYTES:,} bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{display}: not UTF-8 text (byte {error.start})") from None
 
 
-def load(path: Path, display: str | None = None) -> tuple[Any, SourceMap]:
+def load(path: Path) -> tuple[Any, SourceMap]:
     """Read and parse a spec file; the document may be anything, the caller checks its shape."""
-    display = display if display is not None else str(path)
-    return parse(read(path, display), display)
+    return parse(read(path), str(path))

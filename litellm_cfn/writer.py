@@ -41,7 +41,7 @@ def render(compiled: CompiledPlatform) -> list[RenderedTemplate]:
     for file, template in compiled.templates.items():
         as_dict = template.to_dict()
         text = to_yaml(as_dict)
-        breaches += quota_breaches(file, as_dict, text)
+        breaches += quota_breaches(file, text)
         rendered.append(RenderedTemplate(file, text, len(as_dict.get("Resources", {}))))
     if breaches:
         raise BuildError("\n".join(breaches))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,13 @@ def only_problem(text: str) -> str:
     problems = problems_of(text)
     assert len(problems) == 1, problems
     return problems[0]
+
+
+def assert_located(text: str, expected: str) -> None:
+    """A spec text's one problem starts with `expected`: `platform.yaml:LINE:COL: path: ...`."""
+    assert re.match(r"platform\.yaml:\d+:\d+: ", expected), f"no location in {expected!r}"
+    problem = only_problem(text)
+    assert problem.startswith(expected), problem
 
 
 def problems_of(text: str) -> list[str]:

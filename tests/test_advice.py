@@ -66,8 +66,16 @@ def test_production_without_redundancy_is_flagged():
 
 def test_public_address_space_and_disabled_flow_logs_are_flagged():
     warnings = warnings_of("name: dd\nvpc: {cidr: 8.8.0.0/16, flow_logs: {enabled: false}}\n")
-    assert "8.8.0.0/16 is not a private (RFC 1918) range" in warnings[0]
+    assert warnings[0] == (
+        "p.yaml:2:7: vpc.cidr: warning: 8.8.0.0/16 is not in private or shared address space "
+        "(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)"
+    )
     assert "without flow logs, network traffic is not recorded" in warnings[1]
+
+
+def test_private_and_shared_address_space_draw_no_warning():
+    for cidr in ("10.1.0.0/16", "172.20.0.0/16", "192.168.0.0/16", "100.64.0.0/16"):
+        assert warnings_of(f"name: dd\nvpc: {{cidr: {cidr}}}\n") == [], cidr
 
 
 def test_an_api_endpoint_open_to_the_internet_and_a_higher_imds_hop_limit_are_flagged():

@@ -6,7 +6,9 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -14,6 +16,7 @@ from litellm_cfn import __version__
 from litellm_cfn.errors import SpecError
 from tests.conftest import BUILT_FILES, REPO
 from tests.test_build import broken_stack
+from tests.test_compiler import names, stack
 
 PLATFORM = str(REPO / "specs" / "platform.yaml")
 
@@ -67,6 +70,32 @@ def test_unusable_documents_exit_2_with_a_located_message(write_spec, text, mess
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"? {'9' * 5000}\n: 1\n", f"1:3: '{'9' * 55}...' is not a valid tag:yaml.org,2002:int"),
+        ("name: demo\nnull: 1\n", "2:1: [None]: key: must be a string, got null"),
+        (
+            "name: demo\ncatalog: {tags: {'aws:x': y}}\n",
+            "2:18: catalog.tags.aws:x: key: tag keys starting with 'aws:' are reserved for AWS",
+        ),
+    ],
+    ids=["huge-integer-key", "null-key", "reserved-catalog-tag"],
+)
+def test_bad_keys_exit_2_with_a_located_message(write_spec, text, problem):
+    path = write_spec(text)
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{path}:{problem}", f"1 problem in {path}"]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_exits_2_at_the_size_limit():
+    result = run("validate", "/dev/zero")
+    assert result.exit_code == 2
+    assert result.stderr == "/dev/zero: larger than a spec may be (1,048,576 bytes)\n"
+
+
 def test_a_missing_spec_exits_2_and_says_how_to_name_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("build")
@@ -106,6 +135,21 @@ def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path, monkeypatch):
     assert not (tmp_path / "bad").exists()
 
 
+def test_a_template_past_a_count_quota_exits_1_with_one_line(tmp_path, monkeypatch):
+    import litellm_cfn.build as build_module
+
+    crowded = stack("crowded", outputs=names("Out", 201))
+    real = build_module.compile_platform
+    monkeypatch.setattr(
+        build_module, "compile_platform", lambda spec, stacks: real(spec, (*stacks, crowded))
+    )
+    result = run("build", PLATFORM, "--out", str(tmp_path / "out"), "--no-lint")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "crowded.yaml: more than 200 outputs exceeds CloudFormation's limit of 200 per template\n"
+    )
+
+
 def test_warnings_go_to_stderr_and_do_not_fail_the_build(write_spec, tmp_path):
     path = write_spec("name: demo\nvpc: {single_nat_gateway: true}\n")
     result = run("build", str(path), "--out", str(tmp_path / "out"), "--no-lint")
@@ -131,6 +175,19 @@ def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(monkeypa
     assert result.exit_code == 1
     assert result.stderr.startswith("internal error: RuntimeError: boom\nthis is a bug")
     assert "Traceback" not in result.output
+
+
+def test_a_prompt_ended_by_ctrl_c_or_eof_aborts_as_click_does_not_as_a_bug():
+    from litellm_cfn.cli import _reports_errors
+
+    @click.command()
+    @_reports_errors
+    def ask() -> None:
+        click.confirm("go on?", abort=True)
+
+    result = CliRunner().invoke(ask, [], input="")
+    assert result.exit_code == 1
+    assert result.stderr == "Aborted!\n"
 
 
 def test_schema_prints_the_committed_json_schema():

@@ -8,7 +8,7 @@ import pytest
 from troposphere import Output, Parameter, Tags, Template, ec2, eks, ssm
 
 from litellm_cfn.compiler import ROOT_FILE, compile_platform
-from litellm_cfn.errors import InternalError
+from litellm_cfn.errors import BuildError, InternalError
 from tests.conftest import spec_from
 
 SPEC = spec_from("name: demo\ntags: {team: ml, cost-center: '42'}\n")
@@ -160,3 +160,37 @@ def test_the_root_names_nested_templates_by_relative_path():
     root = compile_platform(SPEC).templates[ROOT_FILE].to_dict()
     assert root["Resources"]["VpcStack"]["Properties"]["TemplateURL"] == "vpc.yaml"
     assert root["Metadata"] == {"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}}
+
+
+def names(prefix, count):
+    return [f"{prefix}{index}" for index in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("stacks", "message"),
+    [
+        (
+            [stack("big", outputs=names("Out", 201))],
+            "big.yaml: more than 200 outputs exceeds CloudFormation's limit of 200 per template",
+        ),
+        (
+            [stack("big", defaults=names("In", 201))],
+            "big.yaml: more than 200 parameters exceeds CloudFormation's limit of 200 per template",
+        ),
+        (
+            [stack(f"s{n}", outputs=names(f"S{n}Out", 70)) for n in range(3)],
+            "root.yaml: more than 200 outputs exceeds CloudFormation's limit of 200 per template",
+        ),
+    ],
+    ids=["nested-outputs", "nested-parameters", "root-outputs"],
+)
+def test_one_object_past_a_count_quota_is_a_one_line_build_error(stacks, message):
+    with pytest.raises(BuildError) as caught:
+        compile_platform(SPEC, tuple(stacks))
+    assert str(caught.value) == message
+    assert caught.value.exit_code == 1
+
+
+def test_troposphere_errors_that_are_not_quotas_stay_bugs():
+    with pytest.raises(ValueError, match='duplicate key "Out" detected'):
+        compile_platform(SPEC, (stack("twice", outputs=["Out", "Out"]),))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from litellm_cfn.errors import InputError, SpecError
@@ -93,6 +95,17 @@ def test_non_data_yaml_is_refused(text, message):
     assert message in only_problem(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [(f"? {'9' * 5000}\n: 1\n", "1:3"), (f"a: {'9' * 5000}\n", "1:4")],
+    ids=["key", "value"],
+)
+def test_integers_past_pythons_digit_limit_are_located_errors_in_keys_and_values(text, where):
+    assert only_problem(text) == (
+        f"p.yaml:{where}: '{'9' * 55}...' is not a valid tag:yaml.org,2002:int"
+    )
+
+
 def test_an_empty_document_parses_to_none():
     assert parse("# only a comment\n", "p")[0] is None
 
@@ -110,6 +123,20 @@ def test_missing_file_directory_binary_and_huge_files_are_input_errors(tmp_path)
     huge.write_bytes(b"#" * (MAX_BYTES + 1))
     with pytest.raises(InputError, match="larger than a spec may be"):
         load(huge)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_at_the_size_limit_not_read_whole():
+    with pytest.raises(InputError) as caught:
+        load(Path("/dev/zero"))
+    assert str(caught.value) == "/dev/zero: larger than a spec may be (1,048,576 bytes)"
+    assert caught.value.exit_code == 2
+
+
+def test_a_spec_of_exactly_the_size_limit_is_read(tmp_path):
+    full = tmp_path / "full.yaml"
+    full.write_bytes(b"#" * MAX_BYTES)
+    assert load(full)[0] is None
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
@@ -135,3 +162,7 @@ def test_odd_keys_are_quoted_so_every_message_stays_on_one_line():
     assert dotted(("tags", "cost center", "a\nb", 0, "nvidia.com/gpu")) == (
         "tags['cost center']['a\\nb'][0].nvidia.com/gpu"
     )
+
+
+def test_a_null_key_reads_as_null_not_as_the_string_none():
+    assert dotted(("vpc", None)) == "vpc[None]"

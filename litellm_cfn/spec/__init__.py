@@ -12,8 +12,8 @@ from pydantic import Field, ValidationError, model_validator
 from typing_extensions import Self
 
 from litellm_cfn import source
-from litellm_cfn.errors import SpecError
-from litellm_cfn.spec.base import Checked, Model, Str, Violation, check_rules, invalid, matching
+from litellm_cfn.errors import SpecError, shown
+from litellm_cfn.spec.base import Model, Str, TagKey, TagValue, Violation, check_rules, matching
 from litellm_cfn.spec.bastion import Bastion
 from litellm_cfn.spec.catalog import Catalog
 from litellm_cfn.spec.eks import Eks
@@ -43,23 +43,6 @@ Region = Annotated[
     matching(
         r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
     ),
-]
-_TAG_CHARACTERS = r"[\w .:/=+@-]"
-TagValue = Annotated[
-    Str, matching(f"{_TAG_CHARACTERS}{{0,256}}", "is not a tag value (up to 256 characters)")
-]
-
-
-def _tag_key(key: str) -> str:
-    if key.lower().startswith("aws:"):
-        raise invalid("tag keys starting with 'aws:' are reserved for AWS")
-    return key
-
-
-TagKey = Annotated[
-    Str,
-    matching(f"{_TAG_CHARACTERS}{{1,128}}", "is not a tag key (1 to 128 characters)"),
-    Checked(_tag_key),
 ]
 
 
@@ -118,10 +101,10 @@ class PlatformSpec(Model):
 
     def _zones_in_region(self) -> Violation | None:
         foreign = [z for z in self.vpc.availability_zones if z[:-1] != self.region]
-        if foreign:
+        if foreign:  # at most az_count (6) zones
             return (
                 "vpc.availability_zones",
-                f"{', '.join(foreign)} not in region {self.region}",
+                f"{', '.join(shown(z) for z in foreign)} not in region {shown(self.region)}",
             )
         return None
 
@@ -148,7 +131,7 @@ def validate_data(data: object, where: source.SourceMap) -> PlatformSpec:
         raise SpecError(problems_from(error, where)) from None
 
 
-def load_spec(path: Path, display: str | None = None) -> LoadedSpec:
-    """Read, parse and validate a platform.yaml."""
-    data, where = source.load(path, display)
+def load_spec(path: Path) -> LoadedSpec:
+    """Read, parse and validate a platform.yaml; messages name it as `path` was given."""
+    data, where = source.load(path)
     return LoadedSpec(validate_data(data, where), where)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from ipaddress import IPv4Network
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, Strict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from litellm_cfn.errors import shown
 
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
@@ -67,7 +70,7 @@ def matching(pattern: str, hint: str) -> Checked:
 
     def check(value: str) -> str:
         if not re.fullmatch(pattern, value):
-            raise invalid(f"{_shown(value)} {hint}")
+            raise invalid(f"{shown(value)} {hint}")
         return value
 
     # JSON Schema patterns match anywhere unless anchored; ours must match the whole value.
@@ -81,7 +84,7 @@ def one_of(values: Iterable[int], what: str) -> Checked:
     def check(value: int) -> int:
         if value not in allowed:
             listed = ", ".join(str(v) for v in allowed)
-            raise invalid(f"{value} is not {what}; use one of {listed}")
+            raise invalid(f"{shown(value)} is not {what}; use one of {listed}")
         return value
 
     return Checked(check, enum=list(allowed))
@@ -98,7 +101,7 @@ def distinct(required: bool = False) -> Checked:
             raise invalid("must not be empty")
         check_rules(
             *(
-                ((index,), f"{_shown(item)} is listed twice")
+                ((index,), f"{shown(item)} is listed twice")
                 for index, item in enumerate(items)
                 if item in items[:index]
             )
@@ -108,11 +111,47 @@ def distinct(required: bool = False) -> Checked:
     return Checked(check, uniqueItems=True, **({"minItems": 1} if required else {}))
 
 
-def _shown(value: object, limit: int = 60) -> str:
-    """A value quoted for a message, cut short: hostile input can be huge."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "...'"
+def cidr_block(example: str, sized: Callable[[IPv4Network], None] | None = None) -> Checked:
+    """An IPv4 CIDR block such as `example`; `sized`, if given, may refuse its size."""
 
+    def check(value: str) -> str:
+        try:
+            network = IPv4Network(value)
+        except ValueError as error:
+            if "has host bits set" in str(error):
+                fixed = IPv4Network(value, strict=False)
+                raise invalid(f"{shown(value)} has host bits set; did you mean {fixed}?") from None
+            raise invalid(f"{shown(value)} is not an IPv4 CIDR block such as {example}") from None
+        if sized is not None:
+            sized(network)
+        return value
+
+    return Checked(check, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")
+
+
+def _tag_key(key: str) -> str:
+    if key.lower().startswith("aws:"):
+        raise invalid("tag keys starting with 'aws:' are reserved for AWS")
+    return key
+
+
+_TAG_CHARACTERS = r"[\w .:/=+@-]"
+TagKey = Annotated[
+    Str,
+    matching(f"{_TAG_CHARACTERS}{{1,128}}", "is not a tag key (1 to 128 characters)"),
+    Checked(_tag_key),
+]
+TagValue = Annotated[
+    Str, matching(f"{_TAG_CHARACTERS}{{0,256}}", "is not a tag value (up to 256 characters)")
+]
+# The family's first digit is matched by `[0-9]` alone, so a long value cannot backtrack.
+InstanceType = Annotated[
+    Str,
+    matching(
+        r"[a-z][a-z-]*[0-9][a-z0-9-]*\.[a-z0-9-]+",
+        "does not look like an EC2 instance type such as m6i.large",
+    ),
+]
 
 # The values CloudWatch Logs accepts for RetentionInDays.
 LOG_RETENTION_DAYS = (

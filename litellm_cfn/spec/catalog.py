@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from litellm_cfn.spec.base import Model, Str, distinct, matching
+from litellm_cfn.spec.base import Model, Str, TagKey, TagValue, distinct, matching
 
 PrincipalArn = Annotated[
     Str,
@@ -35,11 +35,6 @@ Text = Annotated[
 ShortText = Annotated[
     Str, matching(r"[^\x00-\x1f]{1,100}", "must be 1 to 100 characters on one line")
 ]
-_TAG = r"[\w .:/=+@-]"
-CatalogTagKey = Annotated[
-    Str, matching(f"{_TAG}{{1,128}}", "is not a tag key (1 to 128 characters)")
-]
-CatalogTagValue = Annotated[Str, matching(f"{_TAG}{{0,256}}", "is not a tag value")]
 
 
 class Portfolio(Model):
@@ -92,6 +87,6 @@ class Catalog(Model):
         description="Your organization's id: lets every account in it read the shared "
         "templates (needed to share with organizational units).",
     )
-    tags: dict[CatalogTagKey, CatalogTagValue] = Field(
+    tags: dict[TagKey, TagValue] = Field(
         default_factory=dict, max_length=20, description="Tags on the portfolio and product."
     )

@@ -1,21 +1,22 @@
 """The `eks` section: the cluster and its managed node groups (the seed's `eks_node_groups`)."""
 
 import re
-from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
+from litellm_cfn.errors import shown
 from litellm_cfn.spec.base import (
     Bool,
-    Checked,
+    InstanceType,
     Int,
     Model,
     RetentionDays,
     Str,
     Violation,
     check_rules,
+    cidr_block,
     distinct,
     invalid,
     matching,
@@ -36,13 +37,6 @@ LabelValue = Annotated[
     matching(
         f"({_LABEL_NAME})?",
         "is not a Kubernetes label value (up to 63 letters, digits, -_.)",
-    ),
-]
-InstanceType = Annotated[
-    Str,
-    matching(
-        r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+",
-        "does not look like an EC2 instance type such as m6i.large",
     ),
 ]
 NodeGroupName = Annotated[
@@ -104,15 +98,7 @@ AmiType = Literal[
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
-def _cidr_block(value: str) -> str:
-    try:
-        IPv4Network(value)
-    except ValueError:
-        raise invalid(f"{value[:40]!r} is not an IPv4 CIDR block such as 203.0.113.0/24") from None
-    return value
-
-
-CidrBlock = Annotated[Str, Checked(_cidr_block, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")]
+CidrBlock = Annotated[Str, cidr_block("203.0.113.0/24")]
 
 
 def ami_type_for(instance_type: str) -> str:
@@ -189,13 +175,13 @@ class NodeGroup(Model):
             if self.ami_type is None and needed != self.resolved_ami_type:
                 return (
                     ("instance_types", index),
-                    f"{instance_type} needs {needed} but {self.instance_types[0]} needs "
-                    f"{self.resolved_ami_type}: one group runs one AMI, so split the group",
+                    f"{shown(instance_type)} needs {needed} but {shown(self.instance_types[0])} "
+                    f"needs {self.resolved_ami_type}: one group runs one AMI, so split the group",
                 )
             if architecture not in needed:
                 return (
                     ("instance_types", index),
-                    f"{instance_type} cannot run ami_type {self.resolved_ami_type}",
+                    f"{shown(instance_type)} cannot run ami_type {self.resolved_ami_type}",
                 )
         return None
 
@@ -278,6 +264,9 @@ class Eks(Model):
             other = seen.setdefault(node_group_id(name), name)
             if other != name:
                 clashes.append(
-                    (("node_groups", name), f"names the same resources as {other!r}; rename one")
+                    (
+                        ("node_groups", name),
+                        f"names the same resources as {shown(other)}; rename one",
+                    )
                 )
         return clashes

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
+from litellm_cfn.errors import shown
 from litellm_cfn.spec.base import Model, Str, Violation, check_rules, distinct, matching
 
 SEED_BEDROCK_MODEL_ARNS = (
@@ -90,12 +91,12 @@ class Iam(Model):
         for index, arn in enumerate(self.bedrock_model_arns):
             profile = INFERENCE_PROFILE.fullmatch(arn)
             if profile and profile.group(1) not in allowed:
-                partition = arn.split(":")[1]
+                model = f"arn:{arn.split(':')[1]}:bedrock:*::foundation-model/{profile.group(1)}"
                 violations.append(
                     (
                         ("bedrock_model_arns", index),
                         "a cross-region inference profile also needs the model it routes to; "
-                        f"add arn:{partition}:bedrock:*::foundation-model/{profile.group(1)}",
+                        f"add {shown(model, 200)}",
                     )
                 )
         return violations

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from litellm_cfn.errors import Problem, in_file_order
+from litellm_cfn.errors import Problem, in_file_order, shown
 from litellm_cfn.source import SourceMap, SpecPath
 
 _YAML_TYPES = {
@@ -32,6 +32,7 @@ _EXPECTED = {
     "model_attributes_type": "a mapping",
     "tuple_type": "a list",
     "list_type": "a list",
+    "invalid_key": "a string",
 }
 _BOUNDS = {
     "greater_than_equal": (">=", "ge"),
@@ -49,6 +50,9 @@ def problems_from(error: ValidationError, where: SourceMap) -> list[Problem]:
         key_error = bool(loc) and loc[-1] == "[key]"
         if key_error:
             loc = loc[:-1]
+        elif detail["type"] == "invalid_key":
+            # pydantic names a non-string key by its str(); the source map knows it by its value.
+            loc, key_error = (*loc[:-1], detail["input"]), True
         if detail["type"] == "rules":
             for field, message in detail.get("ctx", {})["violations"]:
                 path = (*loc, *(field.split(".") if isinstance(field, str) else field))
@@ -73,9 +77,9 @@ def _message(detail: ErrorDetails, loc: SpecPath) -> str:
         return f"must be {_EXPECTED[kind]}, got {_yaml_type(value)}"
     if kind in _BOUNDS:
         symbol, bound = _BOUNDS[kind]
-        return f"must be {symbol} {ctx[bound]}, got {_shown(value)}"
+        return f"must be {symbol} {ctx[bound]}, got {shown(value)}"
     if kind == "literal_error":
-        return f"must be one of {ctx['expected']}, got {_shown(value)}"
+        return f"must be one of {ctx['expected']}, got {shown(value)}"
     if kind == "too_short":
         least = ctx["min_length"]
         return "must not be empty" if least == 1 else f"needs at least {least} entries"
@@ -137,10 +141,5 @@ def _unwrap(annotation: Any) -> Any:
 def _yaml_type(value: object) -> str:
     name = _YAML_TYPES.get(type(value), type(value).__name__)
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return f"{name} ({_shown(value)})"
+        return f"{name} ({shown(value)})"
     return name
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

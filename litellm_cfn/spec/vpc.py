@@ -1,7 +1,7 @@
 """The `vpc` section: address space, availability zones, subnet sizes, NAT and flow logs."""
 
 from functools import cached_property
-from ipaddress import AddressValueError, IPv4Network, NetmaskValueError
+from ipaddress import IPv4Network
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -17,6 +17,7 @@ from litellm_cfn.spec.base import (
     Str,
     Violation,
     check_rules,
+    cidr_block,
     distinct,
     invalid,
     matching,
@@ -31,17 +32,9 @@ AvailabilityZone = Annotated[
 ]
 
 
-def _vpc_cidr(value: str) -> str:
-    try:
-        network = IPv4Network(value)
-    except (AddressValueError, NetmaskValueError, ValueError) as error:
-        if "has host bits set" in str(error):
-            fixed = IPv4Network(value, strict=False)
-            raise invalid(f"{value!r} has host bits set; did you mean {fixed}?") from None
-        raise invalid(f"{value[:40]!r} is not an IPv4 CIDR block such as 10.0.0.0/16") from None
+def _vpc_sized(network: IPv4Network) -> None:
     if not 16 <= network.prefixlen <= SMALLEST_SUBNET_PREFIX:
         raise invalid(f"/{network.prefixlen} is outside the VPC sizes AWS allows (/16 to /28)")
-    return value
 
 
 def _newbits(value: int) -> int:
@@ -50,7 +43,7 @@ def _newbits(value: int) -> int:
     return value
 
 
-VpcCidr = Annotated[Str, Checked(_vpc_cidr, pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")]
+VpcCidr = Annotated[Str, cidr_block("10.0.0.0/16", _vpc_sized)]
 Newbits = Annotated[Int, Checked(_newbits, minimum=1, maximum=SMALLEST_SUBNET_PREFIX - 16)]
 
 

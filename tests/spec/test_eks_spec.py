@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litellm_cfn.spec.eks import ami_type_for, node_group_id
-from tests.conftest import only_problem, spec_from
+from tests.conftest import assert_located, spec_from
 
 BAD = [
     (
@@ -29,9 +29,14 @@ BAD = [
         "platform.yaml:4:25: eks.public_access_cidrs[0]: 'nowhere' is not an IPv4 CIDR block",
     ),
     (
+        "eks:\n  endpoint_public_access: true\n  public_access_cidrs: [203.0.113.7/24]\n",
+        "platform.yaml:4:25: eks.public_access_cidrs[0]: '203.0.113.7/24' has host bits set; "
+        "did you mean 203.0.113.0/24?",
+    ),
+    (
         "eks:\n  admin_principal_arns: [arn:aws:sts::123456789012:assumed-role/Admin/me]\n",
-        "eks.admin_principal_arns[0]: 'arn:aws:sts::123456789012:assumed-role/Admin/me' is not "
-        "an IAM role or user ARN",
+        "platform.yaml:3:26: eks.admin_principal_arns[0]: "
+        "'arn:aws:sts::123456789012:assumed-role/Admin/me' is not an IAM role or user ARN",
     ),
     (
         "eks:\n  node_groups:\n    gpu-nodes: {}\n    gpu_nodes: {}\n",
@@ -39,13 +44,14 @@ BAD = [
     ),
     (
         "eks:\n  node_groups:\n    mixed: {instance_types: [m6g.large, m5.large]}\n",
-        "eks.node_groups.mixed.instance_types[1]: m5.large needs AL2023_x86_64_STANDARD but "
-        "m6g.large needs AL2023_ARM_64_STANDARD",
+        "platform.yaml:4:41: eks.node_groups.mixed.instance_types[1]: 'm5.large' needs "
+        "AL2023_x86_64_STANDARD but 'm6g.large' needs AL2023_ARM_64_STANDARD",
     ),
     (
         "eks:\n  node_groups:\n    arm:\n      instance_types: [m6g.large]\n"
         "      ami_type: AL2023_x86_64_STANDARD\n",
-        "eks.node_groups.arm.instance_types[0]: m6g.large cannot run ami_type AL2023_x86_64_",
+        "platform.yaml:5:24: eks.node_groups.arm.instance_types[0]: 'm6g.large' cannot run "
+        "ami_type AL2023_x86_64_",
     ),
     (
         "eks:\n  addons:\n    istio: {}\n",
@@ -53,22 +59,22 @@ BAD = [
     ),
     (
         "eks:\n  addons:\n    coredns: {version: latest}\n",
-        "eks.addons.coredns.version: 'latest' is not an EKS add-on version",
+        "platform.yaml:4:15: eks.addons.coredns.version: 'latest' is not an EKS add-on version",
     ),
     (
         "eks: {log_retention_days: 100}\n",
-        "eks.log_retention_days: 100 is not a retention CloudWatch Logs accepts",
+        "platform.yaml:2:7: eks.log_retention_days: 100 is not a retention CloudWatch Logs accepts",
     ),
     (
         "eks:\n  node_groups:\n    d: {max_unavailable: 0}\n",
-        "eks.node_groups.d.max_unavailable: must be >= 1, got 0",
+        "platform.yaml:4:9: eks.node_groups.d.max_unavailable: must be >= 1, got 0",
     ),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD, ids=[e for _, e in BAD])
 def test_bad_eks_settings_are_refused_with_a_located_message(text, expected):
-    assert expected in only_problem("name: demo\n" + text)
+    assert_located("name: demo\n" + text, expected)
 
 
 def test_eks_defaults_are_private_and_protected():

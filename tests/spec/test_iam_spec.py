@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import only_problem, spec_from
+from tests.conftest import assert_located, spec_from
 
 PROFILE = (
     "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
@@ -14,34 +14,43 @@ PROFILE = (
 BAD = [
     (
         "iam: {bedrock_model_arns: ['arn:aws:s3:::bucket']}\n",
-        "iam.bedrock_model_arns[0]: 'arn:aws:s3:::bucket' is not a Bedrock foundation-model ARN",
+        "platform.yaml:2:28: iam.bedrock_model_arns[0]: 'arn:aws:s3:::bucket' is not a Bedrock "
+        "foundation-model ARN",
     ),
     (
         f"iam: {{bedrock_model_arns: ['{PROFILE}']}}\n",
-        "iam.bedrock_model_arns[0]: a cross-region inference profile also needs the model it "
-        "routes to; add arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+        "platform.yaml:2:28: iam.bedrock_model_arns[0]: a cross-region inference profile also "
+        "needs the model it routes to; "
+        "add 'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0'",
     ),
     (
         "iam: {litellm_service_account: litellm}\n",
-        "iam.litellm_service_account: 'litellm' is not namespace/name",
+        "platform.yaml:2:7: iam.litellm_service_account: 'litellm' is not namespace/name",
     ),
     (
         "iam: {external_secrets_service_account: ES/operator}\n",
-        "iam.external_secrets_service_account: 'ES/operator' is not namespace/name",
+        "platform.yaml:2:7: iam.external_secrets_service_account: 'ES/operator' is not "
+        "namespace/name",
     ),
     (
         "iam: {permissions_boundary_arn: 'arn:aws:iam::123456789012:role/Boundary'}\n",
-        "iam.permissions_boundary_arn: 'arn:aws:iam::123456789012:role/Boundary' is not an IAM "
-        "policy ARN",
+        "platform.yaml:2:7: iam.permissions_boundary_arn: "
+        "'arn:aws:iam::123456789012:role/Boundary' is not an IAM policy ARN",
     ),
-    ("iam: {role_path: litellm}\n", "iam.role_path: 'litellm' is not an IAM path"),
-    ("bastion: {instance_type: tiny}\n", "bastion.instance_type: 'tiny' does not look like"),
+    (
+        "iam: {role_path: litellm}\n",
+        "platform.yaml:2:7: iam.role_path: 'litellm' is not an IAM path",
+    ),
+    (
+        "bastion: {instance_type: tiny}\n",
+        "platform.yaml:2:11: bastion.instance_type: 'tiny' does not look like",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD, ids=[e for _, e in BAD])
 def test_bad_iam_settings_are_refused_with_a_located_message(text, expected):
-    assert expected in only_problem("name: demo\n" + text)
+    assert_located("name: demo\n" + text, expected)
 
 
 def test_a_profile_with_its_model_and_application_profiles_are_accepted():

@@ -4,41 +4,67 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import only_problem, spec_from
+from tests.conftest import assert_located, spec_from
 
 BAD = [
-    ("rds: {instance_class: m5.large}\n", "rds.instance_class: 'm5.large' is not an RDS instance"),
+    (
+        "rds: {instance_class: m5.large}\n",
+        "platform.yaml:2:7: rds.instance_class: 'm5.large' is not an RDS instance",
+    ),
     (
         "rds: {allocated_storage: 10}\n",
         "platform.yaml:2:7: rds.allocated_storage: must be >= 20, got 10",
     ),
     (
         "rds: {allocated_storage: 200, max_allocated_storage: 100}\n",
-        "rds.max_allocated_storage: must be at least 220 (10% above allocated_storage, 200)",
+        "platform.yaml:2:31: rds.max_allocated_storage: must be at least 220 "
+        "(10% above allocated_storage, 200)",
     ),
-    ("rds: {engine_version: '17'}\n", "rds.engine_version: '17' is not a PostgreSQL major.minor"),
-    ("rds: {engine_version: 17.9}\n", "rds.engine_version: must be a string, got a number"),
+    (
+        "rds: {engine_version: '17'}\n",
+        "platform.yaml:2:7: rds.engine_version: '17' is not a PostgreSQL major.minor",
+    ),
+    (
+        "rds: {engine_version: 17.9}\n",
+        "platform.yaml:2:7: rds.engine_version: must be a string, got a number",
+    ),
     (
         "rds: {engine_version: '12.22'}\n",
-        "rds.engine_version: PostgreSQL 12 is not a major RDS supports; use one of 14, 15",
+        "platform.yaml:2:7: rds.engine_version: PostgreSQL 12 is not a major RDS supports; "
+        "use one of 14, 15",
     ),
-    ("rds: {username: postgres}\n", "rds.username: 'postgres' is reserved by PostgreSQL or RDS"),
-    ("rds: {username: rdsadmin}\n", "rds.username: 'rdsadmin' is reserved"),
-    ("rds: {username: pg_monitor}\n", "rds.username: 'pg_monitor' is reserved"),
-    ("rds: {username: 1admin}\n", "rds.username: '1admin' is not a PostgreSQL name"),
-    ("rds: {database_name: template1}\n", "rds.database_name: 'template1' is reserved"),
-    ("rds: {database_name: lite-llm}\n", "rds.database_name: 'lite-llm' is not a PostgreSQL name"),
-    ("rds: {backup_retention_days: 0}\n", "rds.backup_retention_days: must be >= 1, got 0"),
+    (
+        "rds: {username: postgres}\n",
+        "platform.yaml:2:7: rds.username: 'postgres' is reserved by PostgreSQL or RDS",
+    ),
+    ("rds: {username: rdsadmin}\n", "platform.yaml:2:7: rds.username: 'rdsadmin' is reserved"),
+    ("rds: {username: pg_monitor}\n", "platform.yaml:2:7: rds.username: 'pg_monitor' is reserved"),
+    (
+        "rds: {username: 1admin}\n",
+        "platform.yaml:2:7: rds.username: '1admin' is not a PostgreSQL name",
+    ),
+    (
+        "rds: {database_name: template1}\n",
+        "platform.yaml:2:7: rds.database_name: 'template1' is reserved",
+    ),
+    (
+        "rds: {database_name: lite-llm}\n",
+        "platform.yaml:2:7: rds.database_name: 'lite-llm' is not a PostgreSQL name",
+    ),
+    (
+        "rds: {backup_retention_days: 0}\n",
+        "platform.yaml:2:7: rds.backup_retention_days: must be >= 1, got 0",
+    ),
     (
         "rds: {monitoring_interval: 45}\n",
-        "rds.monitoring_interval: 45 is not an enhanced monitoring",
+        "platform.yaml:2:7: rds.monitoring_interval: 45 is not an enhanced monitoring",
     ),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD, ids=[e for _, e in BAD])
 def test_bad_rds_settings_are_refused_with_a_located_message(text, expected):
-    assert expected in only_problem("name: demo\n" + text)
+    assert_located("name: demo\n" + text, expected)
 
 
 def test_rds_defaults_are_the_seeds_and_safe():

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import gc
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from litellm_cfn.deploy_flow import (
+    EXIT_INTERRUPTED,
+    approve_or_stop,
     artifact_bucket_for,
-    ask_to_execute,
     load_target,
     show_review,
-    stopped_watching,
 )
 
 
@@ -50,7 +50,6 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         from litellm_cfn.errors import InputError
         from litellm_cfn.package import Packaged, package
 
-        gc.enable()  # deploys a stack: see load_target
         catalog.check_version_name(version)
         target = load_target(spec, profile, region)
         platform = target.spec
@@ -69,25 +68,30 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             key = catalog.state_key(platform)
             existing = catalog.read_versions(target.s3, bucket, key)
             versions, changed = catalog.plan_versions(existing, version, sha256, root_url)
-            if not changed:
+            # The stack is checked even when the record has the version: an update that
+            # failed after it was recorded is made good here.
+            stack = catalog_stack_name(platform)
+            body = catalog.catalog_body(platform, versions, types, bucket)
+            change_type = target.deployer.settle(stack)
+            change_set = target.deployer.create_change_set(
+                stack, Packaged(body, None), change_type, dict(platform.catalog.tags)
+            )
+            if change_set is not None:
+                show_review(target.deployer.review(change_set, stack), "text")
+                if not yes:
+                    _approve(target, stack, change_set)
+            if changed:
+                # Recorded before executing: every later publish builds the product from this
+                # record, so a version whose update fails or is left running is never dropped.
+                catalog.write_versions(target.s3, bucket, key, versions)
+            if change_set is not None:
+                try:
+                    target.deployer.execute(stack, change_set, None)
+                except KeyboardInterrupt:
+                    _stopped_watching(stack, spec, version)
+            if change_set is None and not changed:
                 click.echo(f"version {version} is already published with this template")
             else:
-                stack = catalog_stack_name(platform)
-                body = catalog.catalog_body(platform, versions, types, bucket)
-                change_type = target.deployer.settle(stack)
-                change_set = target.deployer.create_change_set(
-                    stack, Packaged(body, None), change_type, dict(platform.catalog.tags)
-                )
-                if change_set is not None:
-                    review = target.deployer.review(change_set, stack)
-                    show_review(review, "text")
-                    if not yes:
-                        ask_to_execute(target, change_set, spec)
-                    try:
-                        target.deployer.execute(stack, change_set, None)
-                    except KeyboardInterrupt:
-                        stopped_watching(target)
-                catalog.write_versions(target.s3, bucket, key, versions)
                 click.echo(
                     f"published {platform.catalog.product.name} {version} (sha256:{sha256[:12]})"
                 )
@@ -145,3 +149,26 @@ def _after_publish(
             f"{target.region} {fix}".rstrip(),
             err=True,
         )
+
+
+def _approve(target: Any, stack: str, change_set: str) -> None:
+    """Go on only with a person's yes; otherwise delete the catalog change set (and the
+    empty stack a first one comes in) and stop."""
+    try:
+        approve_or_stop(
+            "Execute this catalog change set?", "publish again with --yes to execute it"
+        )
+    except SystemExit:
+        target.cfn.delete_change_set(ChangeSetName=change_set)
+        target.deployer.discard_empty(stack)
+        raise
+
+
+def _stopped_watching(stack: str, spec: Path, version: str) -> None:
+    """Ctrl-C: the catalog update goes on; say how to make good a failure, then exit 130."""
+    click.echo(
+        f"\nstopped watching; the update of {stack} goes on in CloudFormation. If it fails, "
+        f"`litellm-cfn publish {spec} --version {version}` again completes it.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERRUPTED)

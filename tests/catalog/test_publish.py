@@ -233,6 +233,76 @@ def test_publish_then_republish_then_refuse_then_publish_a_second_version(publis
     assert "published LiteLLM on EKS 1.1.0" in second.stdout
 
 
+def recorded_versions(spec_path) -> list[str]:
+    from litellm_cfn.bootstrap import artifact_bucket
+    from litellm_cfn.catalog.publish import state_key
+    from litellm_cfn.spec import load_spec
+
+    bucket = artifact_bucket(boto3.client("cloudformation", region_name=REGION))
+    key = state_key(load_spec(spec_path).spec)
+    return [v.name for v in read_versions(boto3.client("s3", region_name=REGION), bucket, key)]
+
+
+def catalog_change_sets() -> list[dict]:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    summaries = cloudformation.list_change_sets(StackName="litellm-prod-catalog")["Summaries"]
+    # moto lists every stack's change sets; AWS lists the named stack's.
+    return [c for c in summaries if c["StackName"] == "litellm-prod-catalog"]
+
+
+def test_without_a_terminal_or_yes_publish_stops_deletes_its_change_set_and_records_nothing(
+    publishing,
+):
+    result = CliRunner().invoke(cli, ["publish", str(publishing), "--version", "1.0.0"])
+    assert result.exit_code == 3
+    assert "stopped for approval: publish again with --yes to execute it" in result.stderr
+    assert catalog_change_sets() == []
+    assert recorded_versions(publishing) == []
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    stacks = cloudformation.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == "litellm-prod-catalog"] in (
+        [],
+        ["DELETE_COMPLETE"],
+    ), "the empty stack holding the declined change set is removed"
+
+
+def test_a_version_left_running_with_ctrl_c_is_recorded_and_completed_by_publishing_again(
+    publishing, monkeypatch
+):
+    from litellm_cfn.deploy import Deployer
+
+    args = ["publish", str(publishing), "--yes", "--version"]
+    assert CliRunner().invoke(cli, [*args, "1.0.0"]).exit_code == 0
+    # moto finishes an execution inside the call, so Ctrl-C during the watch is raised by a
+    # stand-in that also leaves the change set unexecuted: the update that "failed".
+    real_execute = Deployer.execute
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Deployer, "execute", interrupted)
+    stopped = CliRunner().invoke(cli, [*args, "1.1.0"])
+    assert stopped.exit_code == 130
+    assert f"litellm-cfn publish {publishing} --version 1.1.0` again completes it" in (
+        stopped.stderr
+    )
+    assert recorded_versions(publishing) == ["1.0.0", "1.1.0"]
+    assert "1.1.0" not in catalog_template_body()
+
+    monkeypatch.setattr(Deployer, "execute", real_execute)
+    again = CliRunner().invoke(cli, [*args, "1.1.0"])
+    assert again.exit_code == 0, again.output
+    assert "published LiteLLM on EKS 1.1.0" in again.stdout
+    assert "1.1.0" in catalog_template_body(), "the recorded version reaches the product"
+    settled = CliRunner().invoke(cli, [*args, "1.1.0"])
+    assert "version 1.1.0 is already published with this template" in settled.stdout
+
+
+def catalog_template_body() -> str:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    return str(cloudformation.get_template(StackName="litellm-prod-catalog")["TemplateBody"])
+
+
 def test_publishing_a_spec_without_a_catalog_section_says_so(aws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(

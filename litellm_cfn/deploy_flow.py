@@ -233,6 +233,7 @@ def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
     )
     if not click.confirm("Execute this change set?", default=False):
         target.cfn.delete_change_set(ChangeSetName=change_set)
+        target.deployer.discard_empty(target.spec.stack_name)  # a declined creation's shell
         target.echo("declined; the change set was deleted")
         sys.exit(EXIT_NEEDS_APPROVAL)
 

@@ -342,3 +342,21 @@ def test_a_bucket_name_that_is_no_bucket_name_is_bad_input(platform):
         '"no such bucket": Bucket name must match the regex'
     )
     assert result.stderr.count("\n") == 1
+
+
+def test_declining_a_first_deploy_on_a_terminal_leaves_no_stack_and_no_change_set(
+    platform, monkeypatch
+):
+    import litellm_cfn.deploy_flow as flow
+
+    assert run("bootstrap", "--region", REGION).exit_code == 0
+    # CliRunner's stdin is never a terminal: let the question be asked as on one.
+    monkeypatch.setattr(flow, "stop_without_terminal", lambda message: None)
+    result = CliRunner().invoke(cli, ["deploy", str(platform)], input="n\n")
+    assert result.exit_code == 3, result.output
+    assert "declined; the change set was deleted" in result.output
+    stacks = cloudformation().list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == "litellm-prod"] in (
+        [],
+        ["DELETE_COMPLETE"],
+    )

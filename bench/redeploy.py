@@ -1,6 +1,6 @@
 """Benchmark a no-op redeploy against a local moto server: whole process, and API calls.
 
-Starts `moto_server` on a free loopback port, bootstraps, deploys once, then times
+Starts moto (tests/moto_server.py) on a free loopback port, bootstraps, deploys once, then times
 `litellm-cfn deploy --yes` of the unchanged spec several times (whole process, median) and
 counts the AWS API calls one such run makes, checking it uploads nothing and updates no stack.
 moto cannot execute the nested-stack wiring of the full platform (it does not resolve
@@ -71,9 +71,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed redeploys (default 7)")
     args = parser.parse_args()
     port = free_port()
-    bindir = Path(sys.executable).parent
+    # moto with its KMS tag fix (tests/moto_server.py), as the deploy tests run it.
     server = subprocess.Popen(
-        [str(bindir / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from ipaddress import IPv4Network
 
 from litellm_cfn.errors import Problem, in_file_order
 from litellm_cfn.source import SourceMap
-from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec import PlatformSpec, kubernetes_versions
 
 # Pods per node under the VPC CNI without prefix delegation (ENIs x (IPs per ENI - 1) + 2) for
 # current Nitro sizes; unknown sizes fall back to kubelet's default ceiling of 110.
@@ -37,12 +38,19 @@ def node_addresses_needed(spec: PlatformSpec) -> int:
     )
 
 
-def advise(spec: PlatformSpec, where: SourceMap) -> list[Problem]:
-    """Every warning for `spec`, located like errors and in file order."""
+def advise(spec: PlatformSpec, where: SourceMap, today: date | None = None) -> list[Problem]:
+    """Every warning for `spec`, located like errors and in file order.
+
+    `today` dates the Kubernetes version warnings (default: the clock, or LITELLM_CFN_TODAY).
+    """
+    day = today or kubernetes_versions.today()
     return in_file_order(
         [
             where.problem(path, message, severity="warning")
             for path, message in (
+                *_kubernetes_version_is_supported(spec, day),
+                *_someone_can_reach_the_api(spec),
+                *_production_has_spare_nodes(spec),
                 *_private_subnets_hold_every_pod(spec),
                 *_spot_groups_are_diversified(spec),
                 *_production_is_highly_available(spec),
@@ -141,6 +149,13 @@ def _database_traffic_is_encrypted(spec: PlatformSpec) -> Advice:
 def _production_cannot_be_deleted_by_accident(spec: PlatformSpec) -> Advice:
     if spec.environment != "prod":
         return
+    storage = spec.eks.default_storage_class
+    if storage.enabled and storage.reclaim_policy == "Delete":
+        yield (
+            ("eks", "default_storage_class", "reclaim_policy"),
+            "Delete in prod: deleting a claim (or its namespace, or a helm release) deletes "
+            "the volume and its data",
+        )
     for section, protected in (
         ("eks", spec.eks.deletion_protection),
         ("rds", spec.rds.deletion_protection),
@@ -150,3 +165,64 @@ def _production_cannot_be_deleted_by_accident(spec: PlatformSpec) -> Advice:
                 (section, "deletion_protection"),
                 "deletion protection is off in prod: one delete call removes it",
             )
+
+
+def _kubernetes_version_is_supported(spec: PlatformSpec, today: date) -> Advice:
+    version = spec.eks.cluster_version
+    entry = kubernetes_versions.lifecycle(version)
+    where = ("eks", "cluster_version")
+    if entry is None:
+        if kubernetes_versions.support_on(version, today) == "unlisted":
+            yield (
+                where,
+                f"{version} is newer than litellm-cfn's EKS calendar (read "
+                f"{kubernetes_versions.CALENDAR_READ_ON}); EKS refuses it if it does not offer "
+                "it yet",
+            )
+        return
+    support = entry.support_on(today)
+    if support == "extended":
+        yield (
+            where,
+            f"{version} is in extended support until {entry.end_of_extended}, billed per "
+            "cluster hour on top of standard support; upgrade one minor version at a time to "
+            f"{kubernetes_versions.creatable_on(today)[-1]}",
+        )
+    elif support == "standard":
+        days_left = (entry.end_of_standard - today).days
+        if days_left <= kubernetes_versions.STANDARD_SUPPORT_WARNING_DAYS:
+            then = (
+                "EKS then upgrades the control plane by itself (support_type: STANDARD)"
+                if spec.eks.support_type == "STANDARD"
+                else "extended support then bills per cluster hour (support_type: EXTENDED)"
+            )
+            yield (
+                where,
+                f"{version} leaves standard support on {entry.end_of_standard} (in {days_left} "
+                f"days): {then}; upgrade to {version.split('.')[0]}."
+                f"{kubernetes_versions.minor(version) + 1} first",
+            )
+
+
+def _someone_can_reach_the_api(spec: PlatformSpec) -> Advice:
+    eks = spec.eks
+    if eks.endpoint_public_access or spec.bastion.enabled or eks.private_access_cidrs:
+        return
+    yield (
+        ("eks", "endpoint_public_access"),
+        "nothing can reach the Kubernetes API: the endpoint is private and neither the "
+        "bastion (bastion.enabled) nor an admin network (eks.private_access_cidrs) is "
+        "allowed to it; kubectl, helm and `litellm-cfn kube` need one of them",
+    )
+
+
+def _production_has_spare_nodes(spec: PlatformSpec) -> Advice:
+    if spec.environment != "prod":
+        return
+    nodes = sum(g.desired_size for g in spec.eks.node_groups.values() if g.runs_system_pods)
+    if nodes < 2:
+        yield (
+            ("eks", "node_groups"),
+            f"{nodes} node for system pods in prod: CoreDNS, the EBS CSI controller and "
+            "LiteLLM stop with it; run at least 2 untainted nodes",
+        )

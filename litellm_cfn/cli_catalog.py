@@ -44,7 +44,6 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         from litellm_cfn.aws import aws_errors
         from litellm_cfn.build import build, default_out
         from litellm_cfn.catalog import publish as catalog
-        from litellm_cfn.catalog.launch_role import resource_types
         from litellm_cfn.catalog.template import catalog_stack_name
         from litellm_cfn.compiler import compile_platform
         from litellm_cfn.errors import InputError
@@ -59,7 +58,6 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             build(platform, default_out(platform), lint=True)
             bucket = artifact_bucket_for(target, artifact_bucket)
             compiled = compile_platform(platform)
-            types = resource_types(compiled.templates.values())
             packaged = package(
                 compiled, target.s3, bucket, target.region, platform.stack_name, True
             )
@@ -71,10 +69,14 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             # The stack is checked even when the record has the version: an update that
             # failed after it was recorded is made good here.
             stack = catalog_stack_name(platform)
-            body = catalog.catalog_body(platform, versions, types, bucket)
+            body = catalog.catalog_body(platform, versions, compiled)
             change_type = target.deployer.settle(stack)
             change_set = target.deployer.create_change_set(
-                stack, Packaged(body, None), change_type, dict(platform.catalog.tags)
+                stack,
+                Packaged(body, None),
+                change_type,
+                dict(platform.catalog.tags),
+                catalog.catalog_parameters(compiled, bucket),
             )
             if change_set is not None:
                 show_review(target.deployer.review(change_set, stack), "text")

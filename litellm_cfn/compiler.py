@@ -10,14 +10,15 @@ Each `TemplateURL` is the nested file's relative path, the input form of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
+from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, launch_role_template
 from litellm_cfn.errors import InternalError
 from litellm_cfn.quotas import counted
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.tagging import apply_tags
+from litellm_cfn.tagging import PLATFORM_TAG, apply_tags
 from nested_stacks import STACKS
 from nested_stacks.base import StackModule, new_template
 from nested_stacks.root_outputs import COMPOSED_OUTPUTS, ComposedOutput
@@ -27,9 +28,17 @@ ROOT_FILE = "root.yaml"
 
 @dataclass(frozen=True)
 class CompiledPlatform:
-    """The root template and each nested template, keyed by file name, root first."""
+    """The root template and each nested template, keyed by file name, root first; and the
+    companions built, written and linted with them but deployed on their own (the Service
+    Catalog launch role)."""
 
     templates: dict[str, Template]
+    companions: dict[str, Template] = field(default_factory=dict)
+
+    @property
+    def files(self) -> dict[str, Template]:
+        """Every template `build` writes, by file name."""
+        return self.templates | self.companions
 
 
 def stack_logical_id(name: str) -> str:
@@ -57,8 +66,20 @@ def compile_platform(
         root = _root(spec, nested)
     templates = {ROOT_FILE: root} | {stack_file(name): t for name, t in nested.items()}
     for template in templates.values():
-        apply_tags(template, spec.tags)
-    return CompiledPlatform(templates)
+        apply_tags(template, {PLATFORM_TAG: spec.stack_name} | dict(spec.tags))
+    return CompiledPlatform(templates, _companions(spec, templates))
+
+
+def _companions(spec: PlatformSpec, templates: dict[str, Template]) -> dict[str, Template]:
+    """The launch role's template, when the spec publishes to Service Catalog with a role of
+    its own making. It carries the spec's tags but not the platform tag: the role may change
+    what carries that tag, never itself."""
+    if spec.catalog is None or spec.catalog.launch_role is not None:
+        return {}
+    with counted(LAUNCH_ROLE_FILE):
+        launch_role = launch_role_template(spec, templates.values())
+    apply_tags(launch_role, spec.tags)
+    return {LAUNCH_ROLE_FILE: launch_role}
 
 
 def _producers(nested: dict[str, Template]) -> dict[str, str]:

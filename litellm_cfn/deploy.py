@@ -89,26 +89,48 @@ class Deployer:
 
     # -- change sets -------------------------------------------------------------------
     def create_change_set(
-        self, stack_name: str, packaged: Packaged, change_type: str, tags: dict[str, str]
+        self,
+        stack_name: str,
+        packaged: Packaged,
+        change_type: str,
+        tags: dict[str, str],
+        parameters: dict[str, str] | None = None,
     ) -> str | None:
         """Create (after clearing our stale ones) and wait; None when nothing would change."""
+        from botocore.exceptions import ClientError
+
         self.delete_stale_change_sets(stack_name)
-        template = (
+        template: dict[str, Any] = (
             {"TemplateBody": packaged.root_body}
             if packaged.root_body is not None
             else {"TemplateURL": packaged.root_url}
         )
-        name = change_set_name(stack_name, packaged.root_body or packaged.root_url or "", str(tags))
-        created = self.cfn.create_change_set(
-            StackName=stack_name,
-            ChangeSetName=name,
-            ChangeSetType=change_type.upper(),
-            Capabilities=CAPABILITIES,
-            IncludeNestedStacks=True,
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
-            Description="created by litellm-cfn",
-            **template,
+        given = sorted((parameters or {}).items())
+        if given:
+            template["Parameters"] = [{"ParameterKey": k, "ParameterValue": v} for k, v in given]
+        name = change_set_name(
+            stack_name,
+            packaged.root_body or packaged.root_url or "",
+            str(tags),
+            *([str(given)] if given else []),
         )
+        try:
+            created = self.cfn.create_change_set(
+                StackName=stack_name,
+                ChangeSetName=name,
+                ChangeSetType=change_type.upper(),
+                Capabilities=CAPABILITIES,
+                IncludeNestedStacks=True,
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                Description="created by litellm-cfn",
+                **template,
+            )
+        except ClientError as error:
+            # Some endpoints (moto, given parameters) refuse an unchanged stack at once
+            # instead of failing the change set as CloudFormation does.
+            if any(marker in str(error) for marker in NO_CHANGES):
+                return None
+            raise
         change_set_id = str(created["Id"])
         while True:
             description = self.cfn.describe_change_set(ChangeSetName=change_set_id)

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 
 from troposphere import Tags, Template
 
+from nested_stacks.base import PLATFORM_TAG
+
+__all__ = ["PLATFORM_TAG", "apply_tags"]
+
 
 def apply_tags(template: Template, tags: Mapping[str, str]) -> None:
     """Add `tags` to each resource that takes Tags; a resource's own tags (Name...) win."""

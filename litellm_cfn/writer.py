@@ -38,7 +38,7 @@ class RenderedTemplate:
 def render(compiled: CompiledPlatform) -> list[RenderedTemplate]:
     """Every template as YAML text, refusing any that breaks a CloudFormation quota."""
     rendered, breaches = [], []
-    for file, template in compiled.templates.items():
+    for file, template in compiled.files.items():
         as_dict = template.to_dict()
         text = to_yaml(as_dict)
         breaches += quota_breaches(file, text)

@@ -1,11 +1,11 @@
 """Bastion stack: the seed's optional `bastion` module, built only when `bastion.enabled`.
 
 A small instance in the first private subnet, reachable only through SSM Session Manager (its
-security group has no inbound rule): the current Amazon Linux 2023 AMI through the public SSM
-parameter, IMDSv2, a customer-key-encrypted root volume, an instance role with only
-`AmazonSSMManagedInstanceCore` and `eks:DescribeCluster` on this cluster, an EKS access entry,
-and user data that installs kubectl and helm (checksums verified), writes the kubeconfig and
-defines the seed's port-forwarding aliases.
+security group has no inbound rule) and admitted to the Kubernetes API on 443: the current
+Amazon Linux 2023 AMI through the public SSM parameter, IMDSv2, a customer-key-encrypted root
+volume, an instance role with only `AmazonSSMManagedInstanceCore` and `eks:DescribeCluster` on
+this cluster, an EKS access entry, and user data that installs kubectl and helm (checksums
+verified), writes the kubeconfig and defines the seed's port-forwarding aliases.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from troposphere import (
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import ami_type_for
 from nested_stacks.base import ROOT_DEVICE, new_template, resource_name
+from nested_stacks.eks.cluster import KUBERNETES_API_PORT
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.policies import (
     aws_managed_policy,
@@ -78,12 +79,20 @@ def build(spec: PlatformSpec) -> Template:
             ("PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", "The first one hosts the bastion."),
             ("EksClusterName", "String", "The cluster kubectl talks to."),
             ("EksClusterArn", "String", "The cluster the bastion may describe."),
+            (
+                "EksControlPlaneSecurityGroupId",
+                "AWS::EC2::SecurityGroup::Id",
+                "Admits the bastion to the Kubernetes API.",
+            ),
         )
     }
     bastion_role = template.add_resource(_role(spec, Ref(inputs["EksClusterArn"])))
     profile = template.add_resource(
         iam.InstanceProfile(
             "BastionInstanceProfile",
+            # Named, because instance profiles take no tags: the Service Catalog launch role
+            # is scoped to this name. Per region, since IAM names are global to an account.
+            InstanceProfileName=Sub(f"{spec.stack_name}-bastion-${{AWS::Region}}"),
             Roles=[Ref(bastion_role)],
             **role_path(spec),
         )
@@ -92,6 +101,19 @@ def build(spec: PlatformSpec) -> Template:
         template, spec, "BastionVolumeKey", "bastion-volume", "bastion root volume", users=[]
     )
     security_group = template.add_resource(_security_group(spec, Ref(inputs["VpcId"])))
+    # The private endpoint admits nothing by default: without this rule kubectl on the
+    # bastion times out (EKS User Guide, "Cluster endpoint access", private access).
+    template.add_resource(
+        ec2.SecurityGroupIngress(
+            "BastionToKubernetesApi",
+            GroupId=Ref(inputs["EksControlPlaneSecurityGroupId"]),
+            IpProtocol="tcp",
+            FromPort=KUBERNETES_API_PORT,
+            ToPort=KUBERNETES_API_PORT,
+            SourceSecurityGroupId=Ref(security_group),
+            Description=f"{spec.stack_name}: kubectl from the bastion",
+        )
+    )
     instance = template.add_resource(
         ec2.Instance(
             "Bastion",

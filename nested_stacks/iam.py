@@ -8,6 +8,7 @@ RDS and secrets stacks' outputs.
 
 from __future__ import annotations
 
+from awacs import aws_marketplace as marketplace
 from awacs import bedrock, kms, secretsmanager
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template
@@ -87,17 +88,30 @@ def build(spec: PlatformSpec) -> Template:
 
 
 def _invoke_models(spec: PlatformSpec) -> PolicyDocument:
-    return PolicyDocument(
-        Version="2012-10-17",
-        Statement=[
+    statements = [
+        Statement(
+            Sid="InvokeTheAllowedModelsOnly",
+            Effect=Allow,
+            Action=[bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream],
+            Resource=list(spec.iam.bedrock_model_arns),
+        )
+    ]
+    if spec.iam.bedrock_marketplace_subscribe:
+        # A third-party model's first invocation in an account makes Bedrock subscribe to it
+        # in AWS Marketplace as the caller, who then needs these two actions once (Bedrock
+        # User Guide, "Access Amazon Bedrock foundation models", model-access.html). AWS
+        # Marketplace actions take no resource, so Resource is "*"; aws:CalledViaLast limits
+        # them to calls Bedrock makes, as AWS's own AmazonBedrockLimitedAccess policy does.
+        statements.append(
             Statement(
-                Sid="InvokeTheAllowedModelsOnly",
+                Sid="SubscribeToModelsOnlyThroughBedrock",
                 Effect=Allow,
-                Action=[bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream],
-                Resource=list(spec.iam.bedrock_model_arns),
+                Action=[marketplace.Subscribe, marketplace.ViewSubscriptions],
+                Resource=["*"],
+                Condition=Condition(StringEquals("aws:CalledViaLast", "bedrock.amazonaws.com")),
             )
-        ],
-    )
+        )
+    return PolicyDocument(Version="2012-10-17", Statement=statements)
 
 
 def _read_secrets(inputs: dict[str, Ref]) -> PolicyDocument:

@@ -42,6 +42,7 @@ NAME = "rds"
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
+ADVANCED_INSIGHTS_RETENTION_DAYS = 465
 # Data at stake: a final snapshot on deletion and on replacement, never a plain delete.
 KEEP_A_SNAPSHOT = {"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}
 
@@ -202,11 +203,18 @@ def _instance_properties(
         "DeletionProtection": spec.protects(settings.deletion_protection),
         "EnableCloudwatchLogsExports": list(LOG_EXPORTS),
     }
+    # Performance Insights reached end of life on 2026-07-31 as a console; its API and these
+    # properties live on inside CloudWatch Database Insights, which RDS now sets by mode
+    # (RDS User Guide, USER_DatabaseInsights.html: advanced needs Performance Insights kept
+    # 465 days; standard is the default and keeps 7 days free).
+    props["DatabaseInsightsMode"] = settings.database_insights
     if settings.performance_insights:
         props |= {
             "EnablePerformanceInsights": True,
             "PerformanceInsightsKMSKeyId": key_arn,
-            "PerformanceInsightsRetentionPeriod": 7,
+            "PerformanceInsightsRetentionPeriod": ADVANCED_INSIGHTS_RETENTION_DAYS
+            if settings.database_insights == "advanced"
+            else 7,
         }
     if settings.monitoring_interval:
         monitoring_role = template.add_resource(

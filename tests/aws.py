@@ -27,11 +27,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """Start `moto_server` on a free loopback port and yield its URL."""
+    """Start moto_server (tests/moto_server.py: moto with its KMS tag fix) on a free loopback
+    port and yield its URL."""
     port = _free_port()
-    server = Path(sys.executable).parent / "moto_server"
     process = subprocess.Popen(
-        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from collections.abc import Callable
@@ -12,6 +13,11 @@ import pytest
 from litellm_cfn.errors import SpecError
 from litellm_cfn.source import parse
 from litellm_cfn.spec import PlatformSpec, validate_data
+
+# Which Kubernetes versions EKS creates depends on the date; no test may depend on the real
+# clock, so every test, and every CLI the tests start, sees this day.
+PINNED_TODAY = "2026-12-01"
+os.environ["LITELLM_CFN_TODAY"] = PINNED_TODAY
 
 pytest_plugins = ["tests.aws"]
 

@@ -113,17 +113,25 @@ def test_spec_tags_reach_every_taggable_resource_in_either_tag_shape():
         ),
     )
     resources = compiled.templates["x.yaml"].to_dict()["Resources"]
-    assert resources["P"]["Properties"]["Tags"] == {"own": "1", "cost-center": "42", "team": "ml"}
-    assert resources["Q"]["Properties"]["Tags"] == {"team": "mine", "cost-center": "42"}
-    assert resources["A"]["Properties"]["Tags"] == [
+    platform = {"litellm-cfn:platform": "demo-prod"}
+    assert (
+        resources["P"]["Properties"]["Tags"]
+        == {
+            "own": "1",
+            "cost-center": "42",
+            "team": "ml",
+        }
+        | platform
+    )
+    assert resources["Q"]["Properties"]["Tags"] == {"team": "mine", "cost-center": "42"} | platform
+    tag_list = [
         {"Key": "cost-center", "Value": "42"},
+        {"Key": "litellm-cfn:platform", "Value": "demo-prod"},
         {"Key": "team", "Value": "ml"},
     ]
+    assert resources["A"]["Properties"]["Tags"] == tag_list
     root = compiled.templates[ROOT_FILE].to_dict()
-    assert root["Resources"]["XStack"]["Properties"]["Tags"] == [
-        {"Key": "cost-center", "Value": "42"},
-        {"Key": "team", "Value": "ml"},
-    ]
+    assert root["Resources"]["XStack"]["Properties"]["Tags"] == tag_list
 
 
 def test_a_resources_own_tags_win_over_the_specs():
@@ -140,6 +148,7 @@ def test_a_resources_own_tags_win_over_the_specs():
     assert vpc["Properties"]["Tags"] == [
         {"Key": "team", "Value": "net"},
         {"Key": "cost-center", "Value": "42"},
+        {"Key": "litellm-cfn:platform", "Value": "demo-prod"},
     ]
 
 

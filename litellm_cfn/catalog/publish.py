@@ -14,6 +14,8 @@ from dataclasses import asdict
 from typing import Any
 
 from litellm_cfn.catalog.template import PublishedVersion, catalog_stack_name, catalog_template
+from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, TEMPLATES_BUCKET
+from litellm_cfn.compiler import CompiledPlatform
 from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.spec import PlatformSpec
 
@@ -75,16 +77,20 @@ def plan_versions(
 
 
 def catalog_body(
-    spec: PlatformSpec, versions: list[PublishedVersion], resource_types: set[str], bucket: str
+    spec: PlatformSpec, versions: list[PublishedVersion], compiled: CompiledPlatform
 ) -> str:
-    """The catalog stack's template as YAML."""
+    """The catalog stack's template as YAML, around the launch role's template `build` wrote."""
     from litellm_cfn.render import to_yaml
 
     if spec.catalog is None:
         raise InputError("the spec has no catalog section: add one to publish")
-    templates_arn = f"arn:${{AWS::Partition}}:s3:::{bucket}/{spec.stack_name}/*"
-    template = catalog_template(spec, spec.catalog, versions, resource_types, templates_arn)
-    return to_yaml(template.to_dict())
+    launch_role = compiled.companions.get(LAUNCH_ROLE_FILE)
+    return to_yaml(catalog_template(spec, spec.catalog, versions, launch_role).to_dict())
+
+
+def catalog_parameters(compiled: CompiledPlatform, bucket: str) -> dict[str, str]:
+    """The catalog stack's parameters: where its launch role reads the nested templates."""
+    return {TEMPLATES_BUCKET: bucket} if LAUNCH_ROLE_FILE in compiled.companions else {}
 
 
 def catalog_ids(cloudformation: Any, spec: PlatformSpec) -> tuple[str, str]:

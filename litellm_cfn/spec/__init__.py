@@ -5,6 +5,7 @@ would then evaluate every annotation string at import, a measurable share of `bu
 """
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from typing_extensions import Self
 
 from litellm_cfn import source
 from litellm_cfn.errors import SpecError, shown
+from litellm_cfn.spec import kubernetes_versions
 from litellm_cfn.spec.base import Model, Str, TagKey, TagValue, Violation, check_rules, matching
 from litellm_cfn.spec.bastion import Bastion
 from litellm_cfn.spec.catalog import Catalog
@@ -44,6 +46,11 @@ Region = Annotated[
         r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
     ),
 ]
+
+
+# IAM role names end at 64 characters; the longest region names (ap-southeast-2...) have 14.
+ROLE_NAME_LIMIT = 64
+LONGEST_REGION_NAME = 14
 
 
 class PlatformSpec(Model):
@@ -84,8 +91,27 @@ class PlatformSpec(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        check_rules(self._zones_in_region(), self._organization_for_ou_shares())
+        check_rules(
+            self._zones_in_region(),
+            self._organization_for_ou_shares(),
+            self._launch_role_name_fits(),
+        )
         return self
+
+    def _launch_role_name_fits(self) -> Violation | None:
+        """The generated launch role is named `<name>-<environment>-launch-<region>`, and IAM
+        role names end at 64 characters."""
+        if self.catalog is None or self.catalog.launch_role is not None:
+            return None
+        length = len(f"{self.stack_name}-launch-") + LONGEST_REGION_NAME
+        if length <= ROLE_NAME_LIMIT:
+            return None
+        return (
+            "catalog",
+            f"the launch role's name, {self.stack_name}-launch-<region>, may reach {length} "
+            f"characters, over IAM's {ROLE_NAME_LIMIT}: shorten name or environment, or give "
+            "catalog.launch_role",
+        )
 
     def _organization_for_ou_shares(self) -> Violation | None:
         catalog = self.catalog
@@ -117,14 +143,19 @@ class LoadedSpec:
     source: source.SourceMap
 
 
-def validate_data(data: object, where: source.SourceMap) -> PlatformSpec:
-    """Validate parsed YAML, raising a SpecError that lists every problem with its position."""
+def validate_data(data: object, where: source.SourceMap, today: date | None = None) -> PlatformSpec:
+    """Validate parsed YAML, raising a SpecError that lists every problem with its position.
+
+    `today` decides which Kubernetes versions EKS still creates (default: the clock, or
+    LITELLM_CFN_TODAY).
+    """
     if data is None:
         raise SpecError(
             [where.problem((), "the file is empty: a spec needs at least `name: <platform name>`")]
         )
+    context = {"today": today or kubernetes_versions.today()}
     try:
-        return PlatformSpec.model_validate(data)
+        return PlatformSpec.model_validate(data, context=context)
     except ValidationError as error:
         from litellm_cfn.spec.problems import problems_from
 

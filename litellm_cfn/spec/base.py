@@ -132,6 +132,8 @@ def cidr_block(example: str, sized: Callable[[IPv4Network], None] | None = None)
 def _tag_key(key: str) -> str:
     if key.lower().startswith("aws:"):
         raise invalid("tag keys starting with 'aws:' are reserved for AWS")
+    if key.lower().startswith("litellm-cfn:"):
+        raise invalid("tag keys starting with 'litellm-cfn:' are set by litellm-cfn itself")
     return key
 
 

@@ -1,12 +1,14 @@
 """The `eks` section: the cluster and its managed node groups (the seed's `eks_node_groups`)."""
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from typing_extensions import Self
 
 from litellm_cfn.errors import shown
+from litellm_cfn.spec import kubernetes_versions
 from litellm_cfn.spec.base import (
     Bool,
     InstanceType,
@@ -58,8 +60,8 @@ ClusterName = Annotated[
 def _version_written_as_text(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise invalid(
-            'must be a quoted string such as "1.31": unquoted, YAML reads it as a number '
-            "(and 1.30 as 1.3)"
+            f'must be a quoted string such as "{kubernetes_versions.DEFAULT_VERSION}": unquoted, '
+            "YAML reads it as a number (and 1.30 as 1.3)"
         )
     return value
 
@@ -67,7 +69,10 @@ def _version_written_as_text(value: Any) -> Any:
 KubernetesVersion = Annotated[
     Str,
     BeforeValidator(_version_written_as_text),
-    matching(r"1\.[2-9][0-9]", 'is not a Kubernetes minor version such as "1.31"'),
+    matching(
+        r"1\.[2-9][0-9]",
+        f'is not a Kubernetes minor version such as "{kubernetes_versions.DEFAULT_VERSION}"',
+    ),
 ]
 
 
@@ -107,7 +112,9 @@ def ami_type_for(instance_type: str) -> str:
     arm = re.match(r"[a-z]+?\d+g", family) is not None
     if re.match(r"(inf|trn)\d", family):
         return "AL2023_x86_64_NEURON"
-    nvidia = re.match(r"[gp]\d", family) is not None and not family.startswith("g4ad")
+    # NVIDIA: g*, gr* (gr6, gr6f: L4) and p* families, except AMD's g4ad (EKS User Guide,
+    # "Use EKS-optimized accelerated AMIs for GPU instances": AL2023 x86_64 NVIDIA list).
+    nvidia = re.match(r"(g|gr|p)\d", family) is not None and not family.startswith("g4ad")
     return f"AL2023_{'ARM_64' if arm else 'x86_64'}_{'NVIDIA' if nvidia else 'STANDARD'}"
 
 
@@ -147,6 +154,13 @@ class NodeGroup(Model):
         default_factory=dict, description="Kubernetes labels on every node."
     )
     taints: tuple[Taint, ...] = Field((), max_length=50, description="Kubernetes taints.")
+
+    @property
+    def runs_system_pods(self) -> bool:
+        """Whether CoreDNS and the EBS CSI controller can start here: nodes at creation, and
+        no taint that keeps untolerating pods off."""
+        repels = any(t.effect in ("NO_SCHEDULE", "NO_EXECUTE") for t in self.taints)
+        return self.desired_size >= 1 and not repels
 
     @property
     def resolved_ami_type(self) -> str:
@@ -192,6 +206,22 @@ class Addon(Model):
     version: AddonVersion | None = Field(None, description="Pin a version; default: EKS's.")
 
 
+class DefaultStorageClass(Model):
+    """The StorageClass PersistentVolumeClaims get when they name none."""
+
+    enabled: Bool = Field(
+        True, description="Create it through the EBS CSI add-on (EKS marks none default)."
+    )
+    name: Annotated[
+        Str,
+        matching(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", "is not a Kubernetes (DNS-1123) name"),
+    ] = Field("gp3", description="StorageClass name.")
+    reclaim_policy: Literal["Retain", "Delete"] = Field(
+        "Retain",
+        description="What happens to a volume when its claim is deleted; fixed once created.",
+    )
+
+
 def _default_node_groups() -> dict[str, NodeGroup]:
     return {"default": NodeGroup()}
 
@@ -202,13 +232,27 @@ class Eks(Model):
     cluster_name: ClusterName | None = Field(
         None, description='Cluster name; default "<name>-eks" as in the seed.'
     )
-    cluster_version: KubernetesVersion = Field("1.31", description="Kubernetes minor version.")
+    cluster_version: KubernetesVersion = Field(
+        kubernetes_versions.DEFAULT_VERSION,
+        description="Kubernetes minor version; nodes follow it (one minor per upgrade).",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        "STANDARD",
+        description="At the end of standard support: STANDARD upgrades the control plane; "
+        "EXTENDED keeps the version up to 12 months more, billed per cluster hour.",
+    )
     endpoint_public_access: Bool = Field(
         False,
         description="Also reach the Kubernetes API from the internet (private is always on).",
     )
     public_access_cidrs: Annotated[tuple[CidrBlock, ...], distinct()] = Field(
         (), description="Who may reach the public endpoint; required when it is on."
+    )
+    private_access_cidrs: Annotated[tuple[CidrBlock, ...], distinct()] = Field(
+        (),
+        max_length=50,
+        description="Networks (VPN, Transit Gateway, peered VPCs) allowed to the private "
+        "endpoint on 443.",
     )
     authentication_mode: Literal["API_AND_CONFIG_MAP", "API"] = Field(
         "API_AND_CONFIG_MAP", description="How IAM principals map to Kubernetes (one-way to API)."
@@ -235,6 +279,7 @@ class Eks(Model):
     addons: dict[AddonName, Addon] = Field(
         default_factory=dict, description="Add-on settings by add-on name."
     )
+    default_storage_class: DefaultStorageClass = Field(default_factory=DefaultStorageClass)
     node_groups: dict[NodeGroupName, NodeGroup] = Field(
         default_factory=_default_node_groups,
         min_length=1,
@@ -242,9 +287,54 @@ class Eks(Model):
     )
 
     @model_validator(mode="after")
-    def _rules(self) -> Self:
-        check_rules(self._public_endpoint_names_who_may_reach_it(), *self._node_group_ids_differ())
+    def _rules(self, info: ValidationInfo) -> Self:
+        today = (info.context or {}).get("today") or kubernetes_versions.today()
+        check_rules(
+            self._public_endpoint_names_who_may_reach_it(),
+            *self._node_group_ids_differ(),
+            self._some_group_runs_system_pods(),
+            self._version_is_created_today(today),
+            self._support_type_fits_the_version(today),
+        )
         return self
+
+    def _version_is_created_today(self, today: date) -> Violation | None:
+        support = kubernetes_versions.support_on(self.cluster_version, today)
+        if support != "retired":
+            return None
+        offered = kubernetes_versions.creatable_on(today)
+        entry = kubernetes_versions.lifecycle(self.cluster_version)
+        ended = f" (its extended support ended {entry.end_of_extended})" if entry else ""
+        return (
+            "cluster_version",
+            f"EKS no longer creates clusters at {self.cluster_version}{ended}; use one of "
+            f"{', '.join(offered)} (newest: {offered[-1]})"
+            if offered
+            else f"EKS no longer creates clusters at {self.cluster_version}{ended}",
+        )
+
+    def _support_type_fits_the_version(self, today: date) -> Violation | None:
+        entry = kubernetes_versions.lifecycle(self.cluster_version)
+        if self.support_type != "STANDARD" or entry is None:
+            return None
+        if entry.support_on(today) != "extended":
+            return None
+        return (
+            "support_type",
+            f"{self.cluster_version} left standard support on {entry.end_of_standard}: run it "
+            "with support_type: EXTENDED (billed per cluster hour; EKS refuses to turn extended "
+            "support off once a cluster is in it) or choose a version in standard support",
+        )
+
+    def _some_group_runs_system_pods(self) -> Violation | None:
+        if any(group.runs_system_pods for group in self.node_groups.values()):
+            return None
+        return (
+            "node_groups",
+            "no node group can run CoreDNS and the EBS CSI controller, so their add-ons would "
+            "never become active: give at least one group desired_size >= 1 and no "
+            "NO_SCHEDULE or NO_EXECUTE taint",
+        )
 
     def _public_endpoint_names_who_may_reach_it(self) -> Violation | None:
         if self.endpoint_public_access and not self.public_access_cidrs:

@@ -7,11 +7,14 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from litellm_cfn.errors import shown
-from litellm_cfn.spec.base import Model, Str, Violation, check_rules, distinct, matching
+from litellm_cfn.spec.base import Bool, Model, Str, Violation, check_rules, distinct, matching
 
-SEED_BEDROCK_MODEL_ARNS = (
-    "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20241022-v2:0",
-    "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+# The seed's Claude 3.5 Sonnet v2 and Claude 3 Haiku reached end of life in 2026 (Bedrock
+# User Guide, "Model lifecycle", model-lifecycle-legacy.html). Claude Haiku 4.5 is Active and
+# invocable in-Region by its model id (model-card-anthropic-claude-haiku-4-5.html, read on
+# 2026-12-01); add newer models, or their cross-region inference profiles, in the spec.
+DEFAULT_BEDROCK_MODEL_ARNS = (
+    "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
 )
 _MODEL_ID = r"[A-Za-z0-9._:-]+"
 _PARTITION = r"arn:aws(?:-[a-z]+)*"
@@ -60,8 +63,14 @@ RolePath = Annotated[
 class Iam(Model):
     """The seed's `iam` module: IRSA roles for LiteLLM (Bedrock) and External Secrets."""
 
-    bedrock_model_arns: Annotated[tuple[BedrockArn, ...], distinct()] = Field(
-        SEED_BEDROCK_MODEL_ARNS, description="Bedrock models LiteLLM may invoke, nothing else."
+    bedrock_model_arns: Annotated[tuple[BedrockArn, ...], distinct(required=True)] = Field(
+        DEFAULT_BEDROCK_MODEL_ARNS,
+        description="Bedrock models LiteLLM may invoke, nothing else; at least one.",
+    )
+    bedrock_marketplace_subscribe: Bool = Field(
+        True,
+        description="Let LiteLLM's first call to a third-party model subscribe the account "
+        "to it through Bedrock (AWS Marketplace Subscribe and ViewSubscriptions).",
     )
     litellm_service_account: ServiceAccount = Field(
         "litellm/litellm", description="namespace/name of LiteLLM's Kubernetes service account."

@@ -1,6 +1,6 @@
 """The `rds` section: the PostgreSQL instance that holds LiteLLM's keys and spend logs."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self
@@ -95,7 +95,16 @@ class Rds(Model):
     username: Username = Field("litellm", description="Master user; RDS manages its password.")
     force_ssl: Bool = Field(True, description="Refuse connections without TLS.")
     backup_retention_days: Int = Field(7, ge=1, le=35, description="Daily backups kept, days.")
-    performance_insights: Bool = Field(True, description="Performance Insights, KMS-encrypted.")
+    performance_insights: Bool = Field(
+        True,
+        description="Detailed per-query metrics (Performance Insights, now part of "
+        "Database Insights), KMS-encrypted.",
+    )
+    database_insights: Literal["standard", "advanced"] = Field(
+        "standard",
+        description="CloudWatch Database Insights mode; advanced (billed) needs "
+        "performance_insights and keeps 15 months.",
+    )
     monitoring_interval: Annotated[
         Int, one_of((0, 1, 5, 10, 15, 30, 60), "an enhanced monitoring interval")
     ] = Field(60, description="Enhanced monitoring interval in seconds (0 turns it off).")
@@ -113,8 +122,17 @@ class Rds(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        check_rules(self._storage_can_grow())
+        check_rules(self._storage_can_grow(), self._advanced_insights_have_their_metrics())
         return self
+
+    def _advanced_insights_have_their_metrics(self) -> Violation | None:
+        if self.database_insights == "advanced" and not self.performance_insights:
+            return (
+                "database_insights",
+                "advanced mode needs performance_insights: true (RDS requires Performance "
+                "Insights with 465 days of retention for it)",
+            )
+        return None
 
     def _storage_can_grow(self) -> Violation | None:
         # RDS requires the autoscaling ceiling to be at least 10% above the allocation.

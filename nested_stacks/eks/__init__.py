@@ -3,8 +3,8 @@
 The cluster with envelope-encrypted secrets and all control-plane logs, access entries for
 its admins, the OIDC provider for IRSA, one managed node group per spec entry (each with its
 own launch template: IMDSv2, encrypted gp3 root volume) and the core add-ons, the VPC CNI
-and EBS CSI driver with their own IRSA roles. Takes only the private subnets from the VPC
-stack, so it is created in parallel with everything else that needs only the VPC.
+and EBS CSI driver with their own IRSA roles. Takes only the VPC and its private subnets
+from the VPC stack, so it is created in parallel with everything else that needs only the VPC.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ def enabled(spec: PlatformSpec) -> bool:
 def build(spec: PlatformSpec) -> Template:
     """The EKS stack's template."""
     template = new_template(spec, "EKS cluster, node groups, OIDC provider and add-ons")
+    vpc_id = template.add_parameter(
+        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
+    )
     subnets = template.add_parameter(
         Parameter(
             "PrivateSubnetIds",
@@ -35,7 +38,7 @@ def build(spec: PlatformSpec) -> Template:
             Description="Private subnets for the control plane's network interfaces and nodes.",
         )
     )
-    cluster = add_cluster(template, spec, Ref(subnets))
+    cluster = add_cluster(template, spec, Ref(vpc_id), Ref(subnets))
     before_nodes, after_nodes = add_addons(template, spec, cluster)
     node_groups = add_node_groups(template, spec, cluster, Ref(subnets), before_nodes)
     for addon in after_nodes:

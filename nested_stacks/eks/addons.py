@@ -1,14 +1,19 @@
-"""The EKS add-ons, EKS-managed, two of them with IRSA roles of their own."""
+"""The EKS add-ons, EKS-managed, two of them with IRSA roles of their own; the EBS CSI driver
+also makes the default, encrypted StorageClass."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Ref, Template, eks
+from awacs import kms as kms_actions
+from awacs.aws import Allow, Bool, Condition, Principal, Statement
+from troposphere import GetAtt, Ref, Sub, Template, eks, iam, kms
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import AddonName
 from nested_stacks.eks.cluster import Cluster
+from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import aws_managed_policy, irsa_trust, role
 
 
@@ -79,6 +84,65 @@ def add_addons(
                 )
             )
             props["ServiceAccountRoleArn"] = GetAtt(irsa_role, "Arn")
+            if plan.name == "aws-ebs-csi-driver" and spec.eks.default_storage_class.enabled:
+                props["ConfigurationValues"] = _default_storage_class(template, spec, irsa_role)
         addon = template.add_resource(eks.Addon(plan.logical_id, **props))
         (after_nodes if plan.needs_nodes else before_nodes).append(addon)
     return before_nodes, after_nodes
+
+
+def _default_storage_class(template: Template, spec: PlatformSpec, driver_role: iam.Role) -> Sub:
+    """The add-on's configuration: one gp3 StorageClass, encrypted with a key of its own that
+    only the driver may use, marked default.
+
+    Since Kubernetes 1.30 EKS marks no StorageClass default, so a claim that names none stays
+    Pending (EKS User Guide, 1.30 release notes). The add-on's `defaultStorageClass` switch
+    makes an unencrypted class; its `storageClasses` list (the aws-ebs-csi-driver chart's
+    values.schema.json, which the add-on's configuration schema follows; check with
+    `aws eks describe-addon-configuration --addon-name aws-ebs-csi-driver`) takes the
+    encryption parameters. WaitForFirstConsumer creates each volume in its pod's zone.
+    """
+    settings = spec.eks.default_storage_class
+    key = _persistent_volume_key(template, spec, driver_role)
+    storage_class = {
+        "name": settings.name,
+        "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "reclaimPolicy": settings.reclaim_policy,
+        "allowVolumeExpansion": True,
+        "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": "${VolumeKeyArn}"},
+    }
+    text = json.dumps({"storageClasses": [storage_class]}, sort_keys=True)
+    return Sub(text, VolumeKeyArn=GetAtt(key, "Arn"))
+
+
+def _persistent_volume_key(
+    template: Template, spec: PlatformSpec, driver_role: iam.Role
+) -> kms.Key:
+    """The key of persistent volumes: the EBS CSI driver encrypts with it and lets EC2 attach
+    the volumes through grants (EKS User Guide, "Amazon EBS CSI driver", KMS permissions)."""
+    driver = Principal("AWS", GetAtt(driver_role, "Arn"))
+    return customer_managed_key(
+        template,
+        spec,
+        "PersistentVolumeKey",
+        alias="eks-persistent-volumes",
+        purpose="EBS volumes of Kubernetes persistent volume claims",
+        users=[
+            Statement(
+                Sid="EbsCsiDriverEncryptsVolumes",
+                Effect=Allow,
+                Principal=driver,
+                Action=[*SERVICE_USES_KEY, kms_actions.DescribeKey],
+                Resource=[THIS_KEY],
+            ),
+            Statement(
+                Sid="EbsCsiDriverLetsEc2AttachVolumes",
+                Effect=Allow,
+                Principal=driver,
+                Action=[kms_actions.CreateGrant, kms_actions.ListGrants, kms_actions.RevokeGrant],
+                Resource=[THIS_KEY],
+                Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
+            ),
+        ],
+    )

@@ -14,7 +14,9 @@ from troposphere import (
     Ref,
     Select,
     Split,
+    Tags,
     Template,
+    ec2,
     eks,
     iam,
     kms,
@@ -22,6 +24,7 @@ from troposphere import (
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import CONTROL_PLANE_LOG_TYPES
+from nested_stacks.base import resource_name
 from nested_stacks.encryption import THIS_KEY, customer_managed_key
 from nested_stacks.logs import encrypted_log_group
 from nested_stacks.policies import (
@@ -34,6 +37,7 @@ from nested_stacks.policies import (
 )
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+KUBERNETES_API_PORT = 443
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,9 @@ class Cluster:
     oidc_issuer: AWSHelperFn
 
 
-def add_cluster(template: Template, spec: PlatformSpec, subnets: AWSHelperFn) -> Cluster:
+def add_cluster(
+    template: Template, spec: PlatformSpec, vpc_id: AWSHelperFn, subnets: AWSHelperFn
+) -> Cluster:
     """Add the cluster and everything it needs before nodes can join."""
     name = spec.cluster_name
     cluster_role = template.add_resource(
@@ -68,15 +74,21 @@ def add_cluster(template: Template, spec: PlatformSpec, subnets: AWSHelperFn) ->
         retention_days=spec.eks.log_retention_days,
         purpose="EKS control-plane logs",
     )
+    api_access = template.add_resource(_api_access_security_group(spec, vpc_id))
     cluster = template.add_resource(
         eks.Cluster(
             "Cluster",
             DependsOn=[log_group.title],
             Name=name,
             Version=spec.eks.cluster_version,
+            # What happens at the end of standard support: STANDARD upgrades the control
+            # plane, EXTENDED keeps the version for up to 12 more months at extra cost
+            # (EKS User Guide, "Manage EKS extended support", extended-support-control.html).
+            UpgradePolicy=eks.UpgradePolicy(SupportType=spec.eks.support_type),
             RoleArn=GetAtt(cluster_role, "Arn"),
             ResourcesVpcConfig=eks.ResourcesVpcConfig(
                 SubnetIds=subnets,
+                SecurityGroupIds=[Ref(api_access)],
                 EndpointPrivateAccess=True,
                 EndpointPublicAccess=spec.eks.endpoint_public_access,
                 **(
@@ -115,8 +127,44 @@ def add_cluster(template: Template, spec: PlatformSpec, subnets: AWSHelperFn) ->
         )
     )
     issuer = Select(1, Split("https://", GetAtt(cluster, "OpenIdConnectIssuerUrl")))
-    _outputs(template, cluster, provider, issuer, secrets_key)
+    _outputs(template, cluster, api_access, provider, issuer, secrets_key)
     return Cluster(cluster, Ref(provider), issuer)
+
+
+def _api_access_security_group(spec: PlatformSpec, vpc_id: AWSHelperFn) -> ec2.SecurityGroup:
+    """Who may reach the private API endpoint besides the nodes: the admin networks here, the
+    bastion through its own ingress rule in the bastion stack.
+
+    An additional control-plane group, not the cluster security group EKS makes: EKS puts
+    this one on the control plane's network interfaces only, never on nodes, and it can be
+    changed on a running cluster ("Cluster endpoint access": allow ingress on 443 from a
+    bastion or connected network; "View Amazon EKS security group requirements").
+    """
+    return ec2.SecurityGroup(
+        "ControlPlaneSecurityGroup",
+        GroupDescription=f"{spec.stack_name}: Kubernetes API (443) from admin networks",
+        VpcId=vpc_id,
+        SecurityGroupIngress=[
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp",
+                FromPort=KUBERNETES_API_PORT,
+                ToPort=KUBERNETES_API_PORT,
+                CidrIp=cidr,
+                Description=f"Kubernetes API from admin network {cidr}",
+            )
+            for cidr in spec.eks.private_access_cidrs
+        ],
+        # The cluster security group already lets the control plane reach the nodes; this
+        # group only admits, so the only egress rule left points at loopback.
+        SecurityGroupEgress=[
+            ec2.SecurityGroupRule(
+                IpProtocol="-1",
+                CidrIp="127.0.0.1/32",
+                Description="No egress through this group: the cluster security group has it",
+            )
+        ],
+        Tags=Tags(Name=resource_name(spec, "kubernetes-api")),
+    )
 
 
 def _secrets_key(template: Template, spec: PlatformSpec, cluster_role: iam.Role) -> kms.Key:
@@ -156,6 +204,7 @@ def _admin_access_entries(template: Template, spec: PlatformSpec, cluster: eks.C
 def _outputs(
     template: Template,
     cluster: eks.Cluster,
+    api_access: ec2.SecurityGroup,
     provider: iam.OIDCProvider,
     issuer: AWSHelperFn,
     secrets_key: kms.Key,
@@ -173,6 +222,11 @@ def _outputs(
             "EksClusterSecurityGroupId",
             "Security group EKS made for the control plane and managed nodes",
             GetAtt(cluster, "ClusterSecurityGroupId"),
+        ),
+        (
+            "EksControlPlaneSecurityGroupId",
+            "Security group admitting admin networks and the bastion to the API on 443",
+            Ref(api_access),
         ),
         ("EksOidcProviderArn", "IAM OIDC provider ARN for IRSA", Ref(provider)),
         ("EksOidcIssuer", "OIDC issuer without https://, as IRSA conditions use it", issuer),

@@ -10,7 +10,7 @@ from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, e
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import NodeGroup, node_group_id
-from nested_stacks.base import ROOT_DEVICE, resource_name
+from nested_stacks.base import PLATFORM_TAG, ROOT_DEVICE, resource_name
 from nested_stacks.eks.cluster import Cluster
 from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
 from nested_stacks.policies import aws_managed_policy, role, service_trust
@@ -33,7 +33,8 @@ def add_node_groups(
     subnets: AWSHelperFn,
     after: Sequence[eks.Addon],
 ) -> list[eks.Nodegroup]:
-    """Add one managed node group per spec entry, each created after the `after` add-ons."""
+    """Add one managed node group per spec entry, after the `after` add-ons and, in spec
+    order, after the group before it."""
     node_role = template.add_resource(
         role(
             spec,
@@ -45,10 +46,16 @@ def add_node_groups(
         )
     )
     volume_key = _volume_key(template, spec)
-    groups = [
-        _node_group(template, spec, cluster, subnets, after, node_role, volume_key, name, group)
-        for name, group in spec.eks.node_groups.items()
-    ]
+    groups: list[eks.Nodegroup] = []
+    for name, group in spec.eks.node_groups.items():
+        # Each group waits for the one before it, so an upgrade (or any change) rolls one
+        # group at a time, each within its max_unavailable, instead of all at once.
+        waits_for = [*after, *groups[-1:]]
+        groups.append(
+            _node_group(
+                template, spec, cluster, subnets, waits_for, node_role, volume_key, name, group
+            )
+        )
     template.add_output(
         Output(
             "EksNodeRoleArn", Description="IAM role of the nodes", Value=GetAtt(node_role, "Arn")
@@ -90,7 +97,7 @@ def _node_group(
     spec: PlatformSpec,
     cluster: Cluster,
     subnets: AWSHelperFn,
-    after: Sequence[eks.Addon],
+    waits_for: Sequence[eks.Addon | eks.Nodegroup],
     node_role: iam.Role,
     volume_key: kms.Key,
     name: str,
@@ -105,6 +112,10 @@ def _node_group(
         "NodeRole": GetAtt(node_role, "Arn"),
         "Subnets": subnets,
         "AmiType": group.resolved_ami_type,
+        # The cluster's version: raising it upgrades the control plane first (the groups
+        # refer to the cluster), then each group's AMI to the new version. Allowed because
+        # the launch template names no AMI of its own (EKS API, CreateNodegroup: version).
+        "Version": spec.eks.cluster_version,
         "CapacityType": group.capacity_type,
         "InstanceTypes": list(group.instance_types),
         "LaunchTemplate": eks.LaunchTemplateSpecification(
@@ -126,7 +137,7 @@ def _node_group(
             for t in group.taints
         ]
     return template.add_resource(
-        eks.Nodegroup(f"Nodegroup{logical}", DependsOn=[a.title for a in after], **props)
+        eks.Nodegroup(f"Nodegroup{logical}", DependsOn=[r.title for r in waits_for], **props)
     )
 
 
@@ -138,6 +149,14 @@ def _launch_template(
     tags = Tags({"Name": resource_name(spec, name)} | spec_tags)
     return ec2.LaunchTemplate(
         logical_id,
+        # The launch template itself: the platform tag lets only the platform's own launch
+        # role delete it (tags here are not part of the launch data, so no node is replaced).
+        TagSpecifications=[
+            ec2.TagSpecifications(
+                ResourceType="launch-template",
+                Tags=Tags({PLATFORM_TAG: spec.stack_name} | spec_tags),
+            )
+        ],
         LaunchTemplateData=ec2.LaunchTemplateData(
             MetadataOptions=ec2.MetadataOptions(
                 HttpEndpoint="enabled",

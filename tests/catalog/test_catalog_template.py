@@ -1,16 +1,15 @@
-"""The catalog stack and its generated launch role."""
+"""The catalog stack, around the launch role's template that `build` wrote."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from troposphere import encode_to_dict
-
-from litellm_cfn.catalog.launch_role import launch_policy, resource_types
-from litellm_cfn.catalog.publish import catalog_body
+from litellm_cfn.catalog.publish import catalog_body, catalog_parameters
 from litellm_cfn.catalog.template import PublishedVersion, catalog_template
+from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE
 from litellm_cfn.compiler import compile_platform
 from litellm_cfn.lint import lint_templates
+from litellm_cfn.render import to_yaml
 from tests.conftest import spec_from
 
 CATALOG = """\
@@ -30,15 +29,11 @@ VERSIONS = [
 ]
 
 
-def compiled_types(text: str) -> set[str]:
-    return resource_types(compile_platform(spec_from(text)).templates.values())
-
-
 def template_of(text: str = CATALOG) -> dict:
     spec = spec_from(text)
     assert spec.catalog is not None
-    arn = "arn:${AWS::Partition}:s3:::bucket/demo-prod/*"
-    return catalog_template(spec, spec.catalog, VERSIONS, compiled_types(text), arn).to_dict()
+    launch_role = compile_platform(spec).companions.get(LAUNCH_ROLE_FILE)
+    return catalog_template(spec, spec.catalog, VERSIONS, launch_role).to_dict()
 
 
 def test_the_product_lists_every_published_version_with_its_template_hash():
@@ -79,86 +74,42 @@ def test_principals_are_associated_and_accounts_shared_but_units_left_to_the_api
     ]
     assert shares == ["210987654321"]
     constraint = resources["LaunchRole"]
-    assert constraint["DependsOn"] == ["PortfolioProduct"]
-    assert constraint["Properties"]["RoleArn"] == {"Fn::GetAtt": ["ProductLaunchRole", "Arn"]}
+    assert constraint["DependsOn"] == ["PortfolioProduct", "ProductLaunchRole"]
+    assert constraint["Properties"]["LocalRoleName"] == {
+        "Fn::Sub": "demo-prod-launch-${AWS::Region}"
+    }
+    assert "RoleArn" not in constraint["Properties"]
 
 
-def test_an_existing_launch_role_is_used_as_is():
-    text = "name: demo\ncatalog: {launch_role: 'arn:aws:iam::123456789012:role/Launch'}\n"
+def test_the_catalog_stack_holds_the_built_launch_role_unchanged():
+    spec = spec_from(CATALOG)
+    compiled = compile_platform(spec)
+    built = compiled.companions[LAUNCH_ROLE_FILE].to_dict()
+    resources = template_of()["Resources"]
+    for logical_id, resource in built["Resources"].items():
+        assert resources[logical_id] == resource
+    assert catalog_parameters(compiled, "bucket") == {"TemplatesBucket": "bucket"}
+
+
+def test_an_existing_launch_role_is_used_by_its_name():
+    text = "name: demo\ncatalog: {launch_role: 'arn:aws:iam::123456789012:role/ops/Launch'}\n"
+    compiled = compile_platform(spec_from(text))
+    assert compiled.companions == {}
+    assert catalog_parameters(compiled, "bucket") == {}
     resources = template_of(text)["Resources"]
     assert "ProductLaunchRole" not in resources
-    assert (
-        resources["LaunchRole"]["Properties"]["RoleArn"] == "arn:aws:iam::123456789012:role/Launch"
-    )
-
-
-def test_the_launch_policy_follows_the_templates_resource_types():
-    statements = template_of()["Resources"]["ProductLaunchRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"
-    ]["Statement"]
-    by_sid = {s["Sid"]: s for s in statements}
-    assert "ec2:RunInstances" in by_sid["ManageEc2ResourcesOfThePlatform"]["Action"]
-    assert by_sid["ManageSsmResourcesOfThePlatform"]["Action"] == ["ssm:GetParameters"]
-    without_bastion = launch_policy(
-        compiled_types("name: demo\n"), "x", "/", "demo/prod/litellm/", None
-    )
-    actions = {a for s in encode_to_dict(without_bastion)["Statement"] for a in s["Action"]}
-    assert "ec2:RunInstances" not in actions
-    assert "ssm:GetParameters" not in actions
-    assert "rds:CreateDBInstance" in actions
-
-
-def test_the_launch_policy_grants_no_wildcard_actions_and_scopes_every_resource_it_can():
-    statements = template_of()["Resources"]["ProductLaunchRole"]["Properties"]["Policies"][0][
-        "PolicyDocument"
-    ]["Statement"]
-    for statement in statements:
-        assert not any(action.endswith("*") for action in statement["Action"]), statement["Sid"]
-        if statement["Resource"] == ["*"]:
-            assert statement["Sid"] == "ActionsThatTakeNoResourceScope"
-            assert all(
-                a.split(":")[1].startswith(("Describe", "Get", "Validate"))
-                or a in ("kms:CreateKey", "eks:CreateCluster")
-                for a in statement["Action"]
-            ), statement["Action"]
-    iam = next(s for s in statements if s["Sid"] == "ManageIamResourcesOfThePlatform")
-    assert {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/litellm/*"} in iam[
-        "Resource"
-    ]
-    assert "iam:CreateRole" not in iam["Action"]
-    boundary = next(s for s in statements if s["Sid"] == "CreateRolesOnlyWithTheBoundary")
-    assert boundary["Condition"] == {
-        "ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/Boundary"}
-    }
-    secrets = next(
-        s for s in statements if s["Sid"] == "ManageSecretsmanagerResourcesOfThePlatform"
-    )
-    assert secrets["Resource"] == [
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
-            "secret:demo/prod/litellm/*"
-        }
-    ]
-    templates = next(s for s in statements if s["Sid"] == "ReadThePackagedTemplates")
-    assert templates["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::bucket/demo-prod/*"}]
+    assert resources["LaunchRole"]["Properties"]["LocalRoleName"] == "Launch"
+    assert resources["LaunchRole"]["DependsOn"] == ["PortfolioProduct"]
 
 
 def test_the_catalog_template_lints_clean(tmp_path: Path):
     for index, text in enumerate((CATALOG, "name: demo\ncatalog: {}\n")):
         spec = spec_from(text)
-        body = catalog_body(spec, VERSIONS, compiled_types(text), "bucket")
+        body = catalog_body(spec, VERSIONS, compile_platform(spec))
         (tmp_path / f"catalog{index}.yaml").write_text(body)
     assert lint_templates(tmp_path, ["catalog0.yaml", "catalog1.yaml"], "us-east-1") == []
 
 
-def test_the_trust_of_the_launch_role_names_service_catalog_only():
-    role = template_of()["Resources"]["ProductLaunchRole"]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"] == [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "servicecatalog.amazonaws.com"},
-            "Action": ["sts:AssumeRole"],
-        }
-    ]
-    assert role["Path"] == "/litellm/"
-    assert role["PermissionsBoundary"] == "arn:aws:iam::123456789012:policy/Boundary"
+def test_the_catalog_body_is_the_rendered_catalog_template():
+    spec = spec_from(CATALOG)
+    assert catalog_body(spec, VERSIONS, compile_platform(spec)) == to_yaml(template_of())

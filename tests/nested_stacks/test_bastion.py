@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.spec.kubernetes_versions import DEFAULT_VERSION
 from nested_stacks import bastion
 from tests.conftest import spec_from
 
@@ -87,7 +88,7 @@ def test_user_data_installs_verified_tools_writes_the_kubeconfig_and_the_seeds_a
         "Fn::Base64"
     ]["Fn::Sub"]
     assert variables == {"ClusterName": {"Ref": "EksClusterName"}}
-    assert "https://dl.k8s.io/release/stable-1.31.txt" in script
+    assert f"https://dl.k8s.io/release/stable-{DEFAULT_VERSION}.txt" in script
     assert script.count("sha256sum --check") == 2
     assert "aws eks update-kubeconfig --name ${ClusterName} --region ${AWS::Region}" in script
     for alias, port in (

@@ -8,6 +8,7 @@ import pytest
 
 from litellm_cfn.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.spec import load_spec
+from litellm_cfn.spec.kubernetes_versions import DEFAULT_VERSION
 from nested_stacks import eks
 from tests.conftest import REPO, spec_from
 from tests.nested_stacks.documents import irsa_document
@@ -31,15 +32,20 @@ def cluster_props(text: str = "name: demo\n") -> dict:
 def test_the_cluster_runs_the_specs_version_in_the_private_subnets_only():
     props = cluster_props()
     assert props["Name"] == "demo-eks"
-    assert props["Version"] == "1.31"
+    assert props["Version"] == DEFAULT_VERSION == "1.36"
+    assert props["UpgradePolicy"] == {"SupportType": "STANDARD"}
     assert props["ResourcesVpcConfig"] == {
         "SubnetIds": {"Ref": "PrivateSubnetIds"},
+        "SecurityGroupIds": [{"Ref": "ControlPlaneSecurityGroup"}],
         "EndpointPrivateAccess": True,
         "EndpointPublicAccess": False,
     }
     assert props["BootstrapSelfManagedAddons"] is False
-    named = cluster_props('name: demo\neks: {cluster_name: blue, cluster_version: "1.30"}\n')
-    assert (named["Name"], named["Version"]) == ("blue", "1.30")
+    named = cluster_props(
+        'name: demo\neks: {cluster_name: blue, cluster_version: "1.33", support_type: EXTENDED}\n'
+    )
+    assert (named["Name"], named["Version"]) == ("blue", "1.33")
+    assert named["UpgradePolicy"] == {"SupportType": "EXTENDED"}
 
 
 def test_the_public_endpoint_is_opened_only_to_the_listed_cidrs():
@@ -289,8 +295,75 @@ def test_the_five_addons_are_eks_managed_and_ordered_around_the_nodes():
     assert "AddonVersion" not in addons["KubeProxyAddon"]["Properties"]
     assert addons["CorednsAddon"]["DependsOn"] == ["NodegroupA", "NodegroupB"]
     assert addons["EbsCsiDriverAddon"]["DependsOn"] == ["NodegroupA", "NodegroupB"]
-    for group in of_type(template, "AWS::EKS::Nodegroup").values():
-        assert group["DependsOn"] == ["VpcCniAddon", "KubeProxyAddon", "PodIdentityAgentAddon"]
+    groups = of_type(template, "AWS::EKS::Nodegroup")
+    before_nodes = ["VpcCniAddon", "KubeProxyAddon", "PodIdentityAgentAddon"]
+    # One group at a time: b waits for a, so an upgrade never rolls every node at once.
+    assert groups["NodegroupA"]["DependsOn"] == before_nodes
+    assert groups["NodegroupB"]["DependsOn"] == [*before_nodes, "NodegroupA"]
+
+
+def test_node_groups_follow_the_cluster_version_within_their_max_unavailable():
+    template = template_of(
+        'name: demo\neks:\n  cluster_version: "1.35"\n'
+        "  node_groups:\n    a: {max_unavailable: 2}\n    gpu: {instance_types: [gr6.4xlarge]}\n"
+    )
+    groups = of_type(template, "AWS::EKS::Nodegroup")
+    assert {g["Properties"]["Version"] for g in groups.values()} == {"1.35"}
+    assert groups["NodegroupA"]["Properties"]["UpdateConfig"] == {"MaxUnavailable": 2}
+    # Versions come from the cluster only if the launch template names no AMI of its own.
+    for launch in of_type(template, "AWS::EC2::LaunchTemplate").values():
+        assert "ImageId" not in launch["Properties"]["LaunchTemplateData"]
+    assert groups["NodegroupGpu"]["Properties"]["AmiType"] == "AL2023_x86_64_NVIDIA"
+
+
+def test_the_api_admits_admin_networks_on_443_through_its_own_group():
+    template = template_of("name: demo\neks: {private_access_cidrs: [10.100.0.0/16]}\n")
+    group = template["Resources"]["ControlPlaneSecurityGroup"]["Properties"]
+    assert group["SecurityGroupIngress"] == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "CidrIp": "10.100.0.0/16",
+            "Description": "Kubernetes API from admin network 10.100.0.0/16",
+        }
+    ]
+    assert group["VpcId"] == {"Ref": "VpcId"}
+    assert [r["CidrIp"] for r in group["SecurityGroupEgress"]] == ["127.0.0.1/32"]
+    assert template["Outputs"]["EksControlPlaneSecurityGroupId"]["Value"] == {
+        "Ref": "ControlPlaneSecurityGroup"
+    }
+    closed = template_of()["Resources"]["ControlPlaneSecurityGroup"]["Properties"]
+    assert closed["SecurityGroupIngress"] == []
+
+
+def test_the_default_storage_class_is_gp3_encrypted_with_a_key_only_the_driver_uses():
+    template = template_of()
+    addon = template["Resources"]["EbsCsiDriverAddon"]["Properties"]
+    text, variables = addon["ConfigurationValues"]["Fn::Sub"]
+    assert variables == {"VolumeKeyArn": {"Fn::GetAtt": ["PersistentVolumeKey", "Arn"]}}
+    assert json.loads(text) == {
+        "storageClasses": [
+            {
+                "name": "gp3",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                "volumeBindingMode": "WaitForFirstConsumer",
+                "reclaimPolicy": "Retain",
+                "allowVolumeExpansion": True,
+                "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": "${VolumeKeyArn}"},
+            }
+        ]
+    }
+    key = template["Resources"]["PersistentVolumeKey"]
+    assert key["DeletionPolicy"] == "Retain"
+    users = key["Properties"]["KeyPolicy"]["Statement"][1:]
+    assert {json.dumps(s["Principal"]) for s in users} == {
+        json.dumps({"AWS": {"Fn::GetAtt": ["EbsCsiDriverRole", "Arn"]}})
+    }
+    assert users[1]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    off = template_of("name: demo\neks: {default_storage_class: {enabled: false}}\n")
+    assert "ConfigurationValues" not in off["Resources"]["EbsCsiDriverAddon"]["Properties"]
+    assert "PersistentVolumeKey" not in off["Resources"]
 
 
 def test_the_ebs_csi_driver_role_trusts_exactly_its_controller_service_account():
@@ -325,6 +398,7 @@ def test_outputs_give_what_kubectl_irsa_and_later_stacks_need():
         "EksClusterEndpoint",
         "EksClusterCertificateAuthorityData",
         "EksClusterSecurityGroupId",
+        "EksControlPlaneSecurityGroupId",
         "EksOidcProviderArn",
         "EksOidcIssuer",
         "EksSecretsKeyArn",
@@ -344,9 +418,10 @@ def test_every_platform_uses_no_custom_resources_or_lambda_functions(spec):
             assert "::" in resource["Type"] and resource["Type"].split("::")[0] == "AWS"
 
 
-def test_the_eks_stack_takes_only_the_private_subnets_from_the_vpc_stack():
+def test_the_eks_stack_takes_only_the_vpc_and_its_private_subnets_from_the_vpc_stack():
     root = compile_platform(spec_from("name: demo\n")).templates[ROOT_FILE].to_dict()
     assert root["Resources"]["EksStack"]["Properties"]["Parameters"] == {
-        "PrivateSubnetIds": {"Fn::GetAtt": ["VpcStack", "Outputs.PrivateSubnetIds"]}
+        "VpcId": {"Fn::GetAtt": ["VpcStack", "Outputs.VpcId"]},
+        "PrivateSubnetIds": {"Fn::GetAtt": ["VpcStack", "Outputs.PrivateSubnetIds"]},
     }
     assert "DependsOn" not in root["Resources"]["EksStack"]

@@ -41,9 +41,26 @@ def test_litellm_may_invoke_exactly_the_listed_models_as_its_service_account_onl
             "Effect": "Allow",
             "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
             "Resource": [HAIKU, PROFILE],
-        }
+        },
+        {
+            "Sid": "SubscribeToModelsOnlyThroughBedrock",
+            "Effect": "Allow",
+            "Action": ["aws-marketplace:Subscribe", "aws-marketplace:ViewSubscriptions"],
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}},
+        },
     ]
     assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_the_marketplace_statement_goes_when_the_spec_turns_it_off():
+    role = template_of("name: demo\niam: {bedrock_marketplace_subscribe: false}\n")["Resources"][
+        "LitellmBedrockRole"
+    ]
+    (policy,) = role["Properties"]["Policies"]
+    assert [s["Sid"] for s in policy["PolicyDocument"]["Statement"]] == [
+        "InvokeTheAllowedModelsOnly"
+    ]
 
 
 def test_external_secrets_reads_exactly_the_platforms_secrets_through_secrets_manager():

@@ -41,7 +41,7 @@ def test_the_salt_key_has_nothing_the_spec_could_change_but_its_name():
     assert set(salt["Properties"]) == {"Name", "Description", "KmsKeyId", "GenerateSecretString"}
     other = template_of(
         "name: demo\nvpc: {single_nat_gateway: true}\nrds: {multi_az: false}\n"
-        "eks: {cluster_version: '1.30'}\ntags: {}\n"
+        "eks: {cluster_version: '1.35'}\ntags: {}\n"
     )["Resources"]["LitellmSaltKeySecret"]
     assert other == salt
 

@@ -63,6 +63,8 @@ def documents(template: dict[str, Any], file: str) -> Iterator[Document]:
                     "identity",
                     resolved(policy["PolicyDocument"]),
                 )
+        elif resource["Type"] == "AWS::IAM::ManagedPolicy":
+            yield Document(where, "identity", resolved(props["PolicyDocument"]))
         elif resource["Type"] == "AWS::KMS::Key":
             yield Document(where, "key", resolved(props["KeyPolicy"]))
         elif resource["Type"] == "AWS::S3::BucketPolicy":

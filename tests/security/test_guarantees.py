@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from troposphere import Sub, encode_to_dict
 
-from litellm_cfn.catalog.launch_role import UNSCOPED, launch_policy, resource_types
+from litellm_cfn.compile.launch_actions import UNSCOPED
+from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE
 from litellm_cfn.compiler import compile_platform
 from litellm_cfn.spec import PlatformSpec
 from tests.conftest import REPO
@@ -40,7 +40,7 @@ class Platform:
 
 def _platform(spec: PlatformSpec) -> Platform:
     compiled = compile_platform(spec)
-    return Platform(spec, {f: t.to_dict() for f, t in compiled.templates.items()})
+    return Platform(spec, {f: t.to_dict() for f, t in compiled.files.items()})
 
 
 PLATFORMS = [_platform(spec) for spec in every_spec()]
@@ -184,6 +184,15 @@ def test_every_instance_requires_imdsv2_and_encrypts_its_root_volume(platform: P
             assert refers_to_a_key_of(platform.templates[file], device["Ebs"]["KmsKeyId"]), name
 
 
+# Actions AWS authorizes on no resource at all: a statement granting them must say
+# `Resource: "*"` (Service Authorization Reference: no resource types).
+TAKE_NO_RESOURCE = {f"{service}:{a}" for service, names in UNSCOPED.items() for a in names} | {
+    "aws-marketplace:Subscribe",
+    "aws-marketplace:ViewSubscriptions",
+    "kms:CreateKey",
+}
+
+
 @EVERY
 def test_no_policy_the_platform_writes_grants_every_action_or_every_resource(
     platform: Platform,
@@ -198,24 +207,27 @@ def test_no_policy_the_platform_writes_grants_every_action_or_every_resource(
                     assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
                     continue
                 assert not any(a == "*" or a.endswith(":*") for a in actions), document.where
-                if document.kind == "identity":
-                    assert "*" not in _listed(statement["Resource"]), document.where
+                if document.kind == "identity" and "*" in _listed(statement["Resource"]):
+                    assert set(actions) <= TAKE_NO_RESOURCE, (document.where, statement)
 
 
-def test_the_launch_role_uses_resource_star_only_for_actions_aws_cannot_scope():
-    spec = spec_from(EVERYTHING)
-    types = resource_types(compile_platform(spec).templates.values())
-    templates = Sub("arn:${AWS::Partition}:s3:::bucket/demo-prod/*")
-    boundary = "arn:aws:iam::123456789012:policy/Boundary"
-    policy = encode_to_dict(launch_policy(types, templates, "/litellm/", "demo/prod/", boundary))
-    unscoped = {
-        f"{service}:{action}" for service, actions in UNSCOPED.items() for action in actions
+def test_resource_star_beyond_the_reads_always_carries_a_condition():
+    platform = _platform(spec_from(EVERYTHING))
+    assert LAUNCH_ROLE_FILE in platform.templates
+    starred = [
+        statement
+        for file, template in platform.templates.items()
+        for document in documents(template, file)
+        if document.kind == "identity"
+        for statement in json.loads(document.text)["Statement"]
+        if "*" in _listed(statement["Resource"])
+        and statement["Sid"] != "ActionsThatTakeNoResourceScope"
+    ]
+    assert {s["Sid"] for s in starred} == {
+        "SubscribeToModelsOnlyThroughBedrock",
+        "CreateKeysWithThePlatformTag",
     }
-    starred = [s for s in policy["Statement"] if "*" in _listed(s["Resource"])]
-    assert [s["Sid"] for s in starred] == ["ActionsThatTakeNoResourceScope"]
-    assert set(starred[0]["Action"]) <= unscoped
-    for statement in policy["Statement"]:
-        assert not any(a == "*" or a.endswith(":*") for a in _listed(statement["Action"]))
+    assert all(s.get("Condition") for s in starred)
 
 
 @EVERY

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from litellm_cfn.schema import json_schema
 from litellm_cfn.source import load
 from litellm_cfn.spec import PlatformSpec, load_spec
-from litellm_cfn.spec.iam import SEED_BEDROCK_MODEL_ARNS
+from litellm_cfn.spec.iam import DEFAULT_BEDROCK_MODEL_ARNS
 from tests.conftest import GOOD_FIXTURES, REPO, SPECS, assert_located, problems_of, spec_from
 
 
@@ -20,7 +20,8 @@ def test_a_name_alone_is_a_production_spec_with_the_seeds_defaults():
     assert (spec.environment, spec.region) == ("prod", "us-east-1")
     assert spec.stack_name == "demo-prod"
     assert spec.cluster_name == "demo-eks"
-    assert spec.eks.cluster_version == "1.31"
+    assert spec.eks.cluster_version == "1.36"
+    assert spec.eks.support_type == "STANDARD"
     assert (spec.vpc.cidr, spec.vpc.az_count, spec.vpc.single_nat_gateway) == (
         "10.0.0.0/16",
         3,
@@ -32,7 +33,7 @@ def test_a_name_alone_is_a_production_spec_with_the_seeds_defaults():
     assert (group.capacity_type, group.disk_size) == ("ON_DEMAND", 100)
     assert (group.min_size, group.desired_size, group.max_size) == (2, 3, 6)
     assert (spec.rds.instance_class, spec.rds.multi_az) == ("db.t3.medium", True)
-    assert spec.iam.bedrock_model_arns == SEED_BEDROCK_MODEL_ARNS
+    assert spec.iam.bedrock_model_arns == DEFAULT_BEDROCK_MODEL_ARNS
     assert spec.bastion.enabled is False
 
 
@@ -128,7 +129,7 @@ BAD = [
     ),
     (
         "name: demo\neks:\n  cluster_version: 1.30\n",
-        'platform.yaml:3:3: eks.cluster_version: must be a quoted string such as "1.31"',
+        'platform.yaml:3:3: eks.cluster_version: must be a quoted string such as "1.36"',
     ),
     (
         'name: demo\neks:\n  cluster_version: "1.3"\n',

@@ -1,0 +1,192 @@
+"""What CloudFormation calls, per resource type, to create, change and delete it: the raw
+material of the Service Catalog launch role (compile/launch_role.py scopes it).
+
+Actions follow each type's handler permissions in the CloudFormation resource schemas (the
+ones cfn-lint ships) and the Service Authorization Reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SSM_PARAMETER_VALUE = "AWS::SSM::Parameter::Value"
+
+
+@dataclass(frozen=True)
+class TypeActions:
+    """One resource type's actions: `create` (creating and harmless changes), `delete`
+    (only needed when CloudFormation deletes one, so never for a type it always retains) and
+    `guarded` (changes that could harm a resource that is not the platform's)."""
+
+    service: str
+    create: tuple[str, ...]
+    delete: tuple[str, ...] = ()
+    guarded: tuple[str, ...] = ()
+
+
+# fmt: off
+TYPE_ACTIONS: dict[str, TypeActions] = {
+    "AWS::CloudFormation::Stack": TypeActions(
+        "cloudformation",
+        ("CreateStack", "UpdateStack", "DescribeStacks", "DescribeStackEvents",
+         "DescribeStackResource", "DescribeStackResources", "ListStackResources", "GetTemplate",
+         "SetStackPolicy", "TagResource", "UntagResource"),
+        ("DeleteStack",),
+    ),
+    "AWS::EC2::VPC": TypeActions("ec2", ("CreateVpc", "ModifyVpcAttribute"), ("DeleteVpc",)),
+    "AWS::EC2::Subnet": TypeActions(
+        "ec2", ("CreateSubnet", "ModifySubnetAttribute"), ("DeleteSubnet",)
+    ),
+    "AWS::EC2::InternetGateway": TypeActions(
+        "ec2", ("CreateInternetGateway",), ("DeleteInternetGateway",)
+    ),
+    "AWS::EC2::VPCGatewayAttachment": TypeActions(
+        "ec2", ("AttachInternetGateway",), ("DetachInternetGateway",)
+    ),
+    "AWS::EC2::RouteTable": TypeActions("ec2", ("CreateRouteTable",), ("DeleteRouteTable",)),
+    "AWS::EC2::Route": TypeActions("ec2", ("CreateRoute", "ReplaceRoute"), ("DeleteRoute",)),
+    "AWS::EC2::SubnetRouteTableAssociation": TypeActions(
+        "ec2", ("AssociateRouteTable",), ("DisassociateRouteTable",)
+    ),
+    "AWS::EC2::EIP": TypeActions("ec2", ("AllocateAddress",), ("ReleaseAddress",)),
+    "AWS::EC2::NatGateway": TypeActions("ec2", ("CreateNatGateway",), ("DeleteNatGateway",)),
+    "AWS::EC2::FlowLog": TypeActions("ec2", ("CreateFlowLogs",), ("DeleteFlowLogs",)),
+    # Rule changes stay with the creations: CloudFormation revokes a new group's default
+    # egress rule while creating it, and revoking a rule deletes no resource.
+    "AWS::EC2::SecurityGroup": TypeActions(
+        "ec2",
+        ("CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+         "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"),
+        ("DeleteSecurityGroup",),
+    ),
+    "AWS::EC2::SecurityGroupIngress": TypeActions(
+        "ec2", ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress")
+    ),
+    # A new version can run another instance profile: only the platform's own templates.
+    "AWS::EC2::LaunchTemplate": TypeActions(
+        "ec2",
+        ("CreateLaunchTemplate",),
+        ("DeleteLaunchTemplate",),
+        ("CreateLaunchTemplateVersion", "ModifyLaunchTemplate"),
+    ),
+    "AWS::EC2::Instance": TypeActions(
+        "ec2", ("RunInstances", "ModifyInstanceAttribute"), ("TerminateInstances",)
+    ),
+    "AWS::EKS::Cluster": TypeActions(
+        "eks",
+        ("DescribeCluster", "UpdateClusterConfig", "UpdateClusterVersion", "DescribeUpdate",
+         "TagResource", "UntagResource"),
+        ("DeleteCluster",),
+    ),
+    "AWS::EKS::Nodegroup": TypeActions(
+        "eks",
+        ("CreateNodegroup", "DescribeNodegroup", "UpdateNodegroupConfig",
+         "UpdateNodegroupVersion", "DescribeUpdate", "TagResource", "UntagResource"),
+        ("DeleteNodegroup",),
+    ),
+    "AWS::EKS::Addon": TypeActions(
+        "eks", ("CreateAddon", "DescribeAddon", "UpdateAddon", "TagResource"), ("DeleteAddon",)
+    ),
+    "AWS::EKS::AccessEntry": TypeActions(
+        "eks",
+        ("CreateAccessEntry", "DescribeAccessEntry", "UpdateAccessEntry",
+         "AssociateAccessPolicy", "DisassociateAccessPolicy", "ListAssociatedAccessPolicies",
+         "TagResource"),
+        ("DeleteAccessEntry",),
+    ),
+    "AWS::IAM::Role": TypeActions(
+        "iam",
+        ("GetRole", "GetRolePolicy"),
+        ("DeleteRole",),
+        ("UpdateRole", "UpdateRoleDescription", "UpdateAssumeRolePolicy", "PutRolePolicy",
+         "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy", "TagRole", "UntagRole"),
+    ),
+    "AWS::IAM::InstanceProfile": TypeActions(
+        "iam",
+        ("CreateInstanceProfile", "GetInstanceProfile", "AddRoleToInstanceProfile"),
+        ("DeleteInstanceProfile", "RemoveRoleFromInstanceProfile"),
+    ),
+    "AWS::IAM::OIDCProvider": TypeActions(
+        "iam",
+        ("CreateOpenIDConnectProvider", "GetOpenIDConnectProvider"),
+        ("DeleteOpenIDConnectProvider",),
+        ("AddClientIDToOpenIDConnectProvider", "UpdateOpenIDConnectProviderThumbprint",
+         "TagOpenIDConnectProvider", "UntagOpenIDConnectProvider"),
+    ),
+    "AWS::KMS::Key": TypeActions(
+        "kms",
+        ("DescribeKey", "EnableKeyRotation", "GetKeyPolicy", "GetKeyRotationStatus",
+         "ListResourceTags"),
+        ("ScheduleKeyDeletion",),
+        ("PutKeyPolicy", "UpdateKeyDescription", "UntagResource"),
+    ),
+    "AWS::KMS::Alias": TypeActions("kms", ("CreateAlias", "UpdateAlias"), ("DeleteAlias",)),
+    "AWS::Logs::LogGroup": TypeActions(
+        "logs",
+        ("CreateLogGroup", "PutRetentionPolicy", "AssociateKmsKey", "TagResource",
+         "TagLogGroup", "ListTagsForResource"),
+        ("DeleteLogGroup",),
+        ("DeleteRetentionPolicy", "DisassociateKmsKey", "UntagResource"),
+    ),
+    "AWS::RDS::DBInstance": TypeActions(
+        "rds",
+        ("CreateDBInstance", "ModifyDBInstance", "DescribeDBInstances", "CreateDBSnapshot",
+         "AddTagsToResource", "ListTagsForResource"),
+        ("DeleteDBInstance",),
+        ("RemoveTagsFromResource",),
+    ),
+    "AWS::RDS::DBSubnetGroup": TypeActions(
+        "rds",
+        ("CreateDBSubnetGroup", "ModifyDBSubnetGroup", "DescribeDBSubnetGroups",
+         "AddTagsToResource"),
+        ("DeleteDBSubnetGroup",),
+    ),
+    "AWS::RDS::DBParameterGroup": TypeActions(
+        "rds",
+        ("CreateDBParameterGroup", "ModifyDBParameterGroup", "DescribeDBParameterGroups",
+         "DescribeDBParameters", "AddTagsToResource"),
+        ("DeleteDBParameterGroup",),
+    ),
+    # Not a resource: a template parameter CloudFormation resolves from SSM (the bastion's AMI).
+    SSM_PARAMETER_VALUE: TypeActions("ssm", ("GetParameters",)),
+    "AWS::SecretsManager::Secret": TypeActions(
+        "secretsmanager",
+        ("CreateSecret", "DescribeSecret", "UpdateSecret", "PutSecretValue", "TagResource"),
+        ("DeleteSecret",),
+        ("UntagResource",),
+    ),
+}
+
+# Actions that accept no resource scope (reads, and creating a cluster): AWS requires
+# `Resource: "*"` for them.
+UNSCOPED: dict[str, tuple[str, ...]] = {
+    "cloudformation": ("ValidateTemplate", "GetTemplateSummary"),
+    "ec2": (
+        "DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",
+        "DescribeAddresses", "DescribeNatGateways", "DescribeFlowLogs", "DescribeSecurityGroups",
+        "DescribeSecurityGroupRules", "DescribeLaunchTemplates",
+        "DescribeLaunchTemplateVersions", "DescribeInstances", "DescribeAvailabilityZones",
+        "DescribeAccountAttributes", "DescribeImages", "DescribeTags",
+    ),
+    "eks": ("DescribeAddonVersions", "CreateCluster"),
+    "logs": ("DescribeLogGroups",),
+    "secretsmanager": ("GetRandomPassword",),
+}
+# fmt: on
+
+# The service each resource type hands a platform role to (iam:PassedToService).
+PASSED_TO: dict[str, tuple[str, ...]] = {
+    "AWS::EKS::Cluster": ("eks.amazonaws.com",),
+    "AWS::EKS::Nodegroup": ("eks.amazonaws.com",),
+    "AWS::EKS::Addon": ("eks.amazonaws.com",),
+    "AWS::EC2::Instance": ("ec2.amazonaws.com",),
+    "AWS::IAM::InstanceProfile": ("ec2.amazonaws.com",),
+    "AWS::EC2::FlowLog": ("vpc-flow-logs.amazonaws.com",),
+    "AWS::RDS::DBInstance": ("monitoring.rds.amazonaws.com", "rds.amazonaws.com"),
+}
+# Services that create their service-linked role on first use (iam:AWSServiceName).
+SERVICE_LINKED: dict[str, tuple[str, ...]] = {
+    "AWS::EKS::Cluster": ("eks.amazonaws.com",),
+    "AWS::EKS::Nodegroup": ("eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com"),
+    "AWS::RDS::DBInstance": ("rds.amazonaws.com",),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from troposphere import AWSObject, Template
+from troposphere import AWSObject, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
 
@@ -64,3 +64,9 @@ def spec_asked_for(resource: AWSObject, check_id: str, reason: str) -> AWSObject
     metadata["checkov"] = {"skip": skips}
     resource.Metadata = metadata
     return resource
+
+
+def no_egress(reason: str) -> list[ec2.SecurityGroupRule]:
+    """A security group allows all egress unless told otherwise: the only rule left points at
+    loopback, for a group that starts no connections (`reason` says why)."""
+    return [ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="127.0.0.1/32", Description=reason)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from awacs import kms as kms_actions
-from awacs.aws import Allow, PolicyDocument, Principal, Statement
+from awacs.aws import Action, Allow, Bool, Condition, PolicyDocument, Principal, Statement
 from troposphere import Ref, Template, kms
 
 from litellm_cfn.spec import PlatformSpec
@@ -66,3 +66,27 @@ def customer_managed_key(
         )
     )
     return key
+
+
+def volume_key_users(
+    principal: Principal, who: str, volumes: str, grants: Sequence[Action]
+) -> list[Statement]:
+    """Key policy statements for whoever creates EBS volumes with a key: encrypt with it, and
+    grant EC2 its use for the volumes it attaches (grants for AWS resources only)."""
+    return [
+        Statement(
+            Sid=f"{who}Encrypts{volumes}",
+            Effect=Allow,
+            Principal=principal,
+            Action=[*SERVICE_USES_KEY, kms_actions.DescribeKey],
+            Resource=[THIS_KEY],
+        ),
+        Statement(
+            Sid=f"{who}LetsEc2Attach{volumes}",
+            Effect=Allow,
+            Principal=principal,
+            Action=list(grants),
+            Resource=[THIS_KEY],
+            Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
+        ),
+    ]

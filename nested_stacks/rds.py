@@ -30,6 +30,7 @@ from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
     RETAIN,
     new_template,
+    no_egress,
     resource_name,
     secret_name,
     spec_asked_for,
@@ -120,15 +121,7 @@ def _security_group(spec: PlatformSpec, vpc_id: Parameter) -> ec2.SecurityGroup:
             )
             for subnet in private
         ],
-        # A security group allows all egress unless told otherwise; the database opens no
-        # connections, so the only rule left points at loopback.
-        SecurityGroupEgress=[
-            ec2.SecurityGroupRule(
-                IpProtocol="-1",
-                CidrIp="127.0.0.1/32",
-                Description="No egress: the database starts no connections",
-            )
-        ],
+        SecurityGroupEgress=no_egress("No egress: the database starts no connections"),
         Tags=Tags(Name=resource_name(spec, "postgres")),
     )
 

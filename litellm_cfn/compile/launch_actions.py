@@ -1,5 +1,6 @@
-"""What CloudFormation calls, per resource type, to create, change and delete it: the raw
-material of the Service Catalog launch role (compile/launch_role.py scopes it).
+"""What CloudFormation calls, per resource type, to create, change and delete it, and what a
+platform's templates create (their footprint): the raw material of the Service Catalog launch
+role, which compile/launch_scopes.py scopes and compile/launch_role.py assembles.
 
 Actions follow each type's handler permissions in the CloudFormation resource schemas (the
 ones cfn-lint ships) and the Service Authorization Reference.
@@ -7,7 +8,10 @@ ones cfn-lint ships) and the Service Authorization Reference.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from troposphere import Sub, Template
 
 SSM_PARAMETER_VALUE = "AWS::SSM::Parameter::Value"
 
@@ -190,3 +194,53 @@ SERVICE_LINKED: dict[str, tuple[str, ...]] = {
     "AWS::EKS::Nodegroup": ("eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com"),
     "AWS::RDS::DBInstance": ("rds.amazonaws.com",),
 }
+
+
+# Properties that name a resource: the launch role is scoped to exactly these names.
+NAME_PROPERTY = {
+    "AWS::EKS::Cluster": "Name",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::RDS::DBInstance": "DBInstanceIdentifier",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+}
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What the platform's templates create, as far as the launch role must know it."""
+
+    resource_types: frozenset[str]
+    deleted_types: frozenset[str]  # types with at least one resource not retained on delete
+    names: dict[str, tuple[str, ...]]  # resource type -> the names the templates give
+
+    def named(self, resource_type: str) -> tuple[str, ...]:
+        """The names the templates give resources of `resource_type`."""
+        return self.names.get(resource_type, ())
+
+
+def footprint(templates: Iterable[Template]) -> Footprint:
+    """The resource types, deletions and names in troposphere templates (an SSM-resolved
+    parameter counts as a type)."""
+    types: set[str] = set()
+    deleted: set[str] = set()
+    names: dict[str, list[str]] = {}
+    for template in templates:
+        for resource in template.resources.values():
+            kind = resource.resource_type
+            types.add(kind)
+            if resource.resource.get("DeletionPolicy") != "Retain":
+                deleted.add(kind)
+            name = resource.properties.get(NAME_PROPERTY.get(kind, ""))
+            if isinstance(name, Sub):
+                name = name.data["Fn::Sub"]
+            if isinstance(name, str):
+                names.setdefault(kind, []).append(name)
+        if any(
+            str(p.properties.get("Type", "")).startswith(SSM_PARAMETER_VALUE)
+            for p in template.parameters.values()
+        ):
+            types.add(SSM_PARAMETER_VALUE)
+            deleted.add(SSM_PARAMETER_VALUE)
+    return Footprint(
+        frozenset(types), frozenset(deleted), {k: tuple(sorted(set(v))) for k, v in names.items()}
+    )

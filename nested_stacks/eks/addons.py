@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass
 
 from awacs import kms as kms_actions
-from awacs.aws import Allow, Bool, Condition, Principal, Statement
+from awacs.aws import Principal
 from troposphere import GetAtt, Ref, Sub, Template, eks, iam, kms
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import AddonName
 from nested_stacks.eks.cluster import Cluster
-from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
+from nested_stacks.encryption import customer_managed_key, volume_key_users
 from nested_stacks.policies import aws_managed_policy, irsa_trust, role
 
 
@@ -121,28 +121,16 @@ def _persistent_volume_key(
 ) -> kms.Key:
     """The key of persistent volumes: the EBS CSI driver encrypts with it and lets EC2 attach
     the volumes through grants (EKS User Guide, "Amazon EBS CSI driver", KMS permissions)."""
-    driver = Principal("AWS", GetAtt(driver_role, "Arn"))
     return customer_managed_key(
         template,
         spec,
         "PersistentVolumeKey",
         alias="eks-persistent-volumes",
         purpose="EBS volumes of Kubernetes persistent volume claims",
-        users=[
-            Statement(
-                Sid="EbsCsiDriverEncryptsVolumes",
-                Effect=Allow,
-                Principal=driver,
-                Action=[*SERVICE_USES_KEY, kms_actions.DescribeKey],
-                Resource=[THIS_KEY],
-            ),
-            Statement(
-                Sid="EbsCsiDriverLetsEc2AttachVolumes",
-                Effect=Allow,
-                Principal=driver,
-                Action=[kms_actions.CreateGrant, kms_actions.ListGrants, kms_actions.RevokeGrant],
-                Resource=[THIS_KEY],
-                Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
-            ),
-        ],
+        users=volume_key_users(
+            Principal("AWS", GetAtt(driver_role, "Arn")),
+            "EbsCsiDriver",
+            "Volumes",
+            [kms_actions.CreateGrant, kms_actions.ListGrants, kms_actions.RevokeGrant],
+        ),
     )

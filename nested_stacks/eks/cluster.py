@@ -24,7 +24,7 @@ from troposphere import (
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import CONTROL_PLANE_LOG_TYPES
-from nested_stacks.base import resource_name
+from nested_stacks.base import no_egress, resource_name
 from nested_stacks.encryption import THIS_KEY, customer_managed_key
 from nested_stacks.logs import encrypted_log_group
 from nested_stacks.policies import (
@@ -154,15 +154,10 @@ def _api_access_security_group(spec: PlatformSpec, vpc_id: AWSHelperFn) -> ec2.S
             )
             for cidr in spec.eks.private_access_cidrs
         ],
-        # The cluster security group already lets the control plane reach the nodes; this
-        # group only admits, so the only egress rule left points at loopback.
-        SecurityGroupEgress=[
-            ec2.SecurityGroupRule(
-                IpProtocol="-1",
-                CidrIp="127.0.0.1/32",
-                Description="No egress through this group: the cluster security group has it",
-            )
-        ],
+        # The cluster security group already lets the control plane reach the nodes.
+        SecurityGroupEgress=no_egress(
+            "No egress through this group: the cluster security group has it"
+        ),
         Tags=Tags(Name=resource_name(spec, "kubernetes-api")),
     )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from awacs import kms as kms_actions
-from awacs.aws import Allow, Bool, Condition, Principal, Statement
+from awacs.aws import Principal
 from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, ec2, eks, iam, kms
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import NodeGroup, node_group_id
 from nested_stacks.base import PLATFORM_TAG, ROOT_DEVICE, resource_name
 from nested_stacks.eks.cluster import Cluster
-from nested_stacks.encryption import SERVICE_USES_KEY, THIS_KEY, customer_managed_key
+from nested_stacks.encryption import customer_managed_key, volume_key_users
 from nested_stacks.policies import aws_managed_policy, role, service_trust
 
 # Managed node groups launch through Auto Scaling, whose service-linked role is what EC2
@@ -65,30 +65,18 @@ def add_node_groups(
 
 
 def _volume_key(template: Template, spec: PlatformSpec) -> kms.Key:
-    autoscaling = Principal("AWS", Sub(AUTOSCALING_ROLE))
     return customer_managed_key(
         template,
         spec,
         "NodeVolumeKey",
         alias="eks-node-volumes",
         purpose="EKS node root volumes",
-        users=[
-            Statement(
-                Sid="AutoScalingEncryptsNodeVolumes",
-                Effect=Allow,
-                Principal=autoscaling,
-                Action=[*SERVICE_USES_KEY, kms_actions.DescribeKey],
-                Resource=[THIS_KEY],
-            ),
-            Statement(
-                Sid="AutoScalingLetsEc2AttachNodeVolumes",
-                Effect=Allow,
-                Principal=autoscaling,
-                Action=[kms_actions.CreateGrant],
-                Resource=[THIS_KEY],
-                Condition=Condition(Bool("kms:GrantIsForAWSResource", "true")),
-            ),
-        ],
+        users=volume_key_users(
+            Principal("AWS", Sub(AUTOSCALING_ROLE)),
+            "AutoScaling",
+            "NodeVolumes",
+            [kms_actions.CreateGrant],
+        ),
     )
 
 

@@ -122,7 +122,9 @@ TYPE_ACTIONS: dict[str, TypeActions] = {
         ("DescribeKey", "EnableKeyRotation", "GetKeyPolicy", "GetKeyRotationStatus",
          "ListResourceTags"),
         ("ScheduleKeyDeletion",),
-        ("PutKeyPolicy", "UpdateKeyDescription", "UntagResource"),
+        # TagResource again here: stack tags reach a key after its creation, without the
+        # platform tag in the request.
+        ("PutKeyPolicy", "UpdateKeyDescription", "TagResource", "UntagResource"),
     ),
     "AWS::KMS::Alias": TypeActions("kms", ("CreateAlias", "UpdateAlias"), ("DeleteAlias",)),
     "AWS::Logs::LogGroup": TypeActions(

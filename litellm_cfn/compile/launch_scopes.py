@@ -79,7 +79,6 @@ class Scopes:
                 Sub("arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"),
             ],
             "rds": [self.here("rds", "*")],
-            "ssm": [Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/aws/service/*")],
         }[service]
         name = service.capitalize()
         return [
@@ -92,6 +91,11 @@ class Scopes:
                 self.tagged,
             ),
         ]
+
+    def _ssm(self, service: str, create: list[str], destroy: list[str]) -> list[Statement]:
+        """AWS's public parameters (the bastion's AMI id); only AWS writes under them."""
+        public = [Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/aws/service/*")]
+        return self._allow("ReadAwsPublicParameters", service, create + destroy, public)
 
     def _ec2(self, service: str, create: list[str], destroy: list[str]) -> list[Statement]:
         """EC2, and its tags: set while creating a resource, or on the platform's own."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
-from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, launch_role_template
 from litellm_cfn.errors import InternalError
 from litellm_cfn.quotas import counted
 from litellm_cfn.spec import PlatformSpec
@@ -76,6 +75,9 @@ def _companions(spec: PlatformSpec, templates: dict[str, Template]) -> dict[str,
     what carries that tag, never itself."""
     if spec.catalog is None or spec.catalog.launch_role is not None:
         return {}
+    # Imported here: most platforms publish nothing, and `build` stays fast without it.
+    from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, launch_role_template
+
     with counted(LAUNCH_ROLE_FILE):
         launch_role = launch_role_template(spec, templates.values())
     apply_tags(launch_role, spec.tags)

@@ -118,3 +118,26 @@ def test_the_bastion_waits_for_the_cluster_only():
     root = compile_platform(spec_from(ENABLED)).templates[ROOT_FILE].to_dict()
     parameters = root["Resources"]["BastionStack"]["Properties"]["Parameters"]
     assert {v["Fn::GetAtt"][0] for v in parameters.values()} == {"VpcStack", "EksStack"}
+
+
+def test_the_bastion_is_admitted_to_the_kubernetes_api_on_443():
+    rule = template_of()["Resources"]["BastionToKubernetesApi"]
+    assert rule["Type"] == "AWS::EC2::SecurityGroupIngress"
+    assert rule["Properties"] | {"Description": None} == {
+        "GroupId": {"Ref": "EksControlPlaneSecurityGroupId"},
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "SourceSecurityGroupId": {"Ref": "BastionSecurityGroup"},
+        "Description": None,
+    }
+    root = compile_platform(spec_from(ENABLED)).templates[ROOT_FILE].to_dict()
+    wired = root["Resources"]["BastionStack"]["Properties"]["Parameters"]
+    assert wired["EksControlPlaneSecurityGroupId"] == {
+        "Fn::GetAtt": ["EksStack", "Outputs.EksControlPlaneSecurityGroupId"]
+    }
+
+
+def test_the_instance_profile_is_named_per_platform_and_region():
+    profile = template_of()["Resources"]["BastionInstanceProfile"]["Properties"]
+    assert profile["InstanceProfileName"] == {"Fn::Sub": "demo-prod-bastion-${AWS::Region}"}

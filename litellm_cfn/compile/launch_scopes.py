@@ -40,11 +40,13 @@ class Scopes:
         self.tagged = Condition(StringEquals(f"aws:ResourceTag/{PLATFORM_TAG}", spec.stack_name))
 
     def here(self, service: str, resource: str) -> Sub:
+        """`resource`'s ARN in this account and region."""
         return Sub(
             f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"
         )
 
     def iam(self, resource: str) -> Sub:
+        """An IAM `resource`'s ARN in this account (IAM has no region)."""
         return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{resource}")
 
     def statements(self, service: str, create: list[str], destroy: list[str]) -> list[Statement]:
@@ -189,6 +191,7 @@ class Scopes:
 
     @property
     def prefix(self) -> str:
+        """What every platform secret's name starts with."""
         return secret_name(self.spec, "")
 
     def _cloudformation(

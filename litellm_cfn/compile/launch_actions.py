@@ -1,6 +1,6 @@
 """What CloudFormation calls, per resource type, to create, change and delete it, and what a
 platform's templates create (their footprint): the raw material of the Service Catalog launch
-role, which compile/launch_scopes.py scopes and compile/launch_role.py assembles.
+role, which compile/launch_scopes.py and launch_access.py scope and launch_role.py assembles.
 
 Actions follow each type's handler permissions in the CloudFormation resource schemas (the
 ones cfn-lint ships) and the Service Authorization Reference.

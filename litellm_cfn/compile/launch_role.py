@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Output, Parameter, Ref, Sub, Template, encode_to_dict, iam
 
+from litellm_cfn.compile.launch_access import PlatformScopes, never_itself, unscoped
 from litellm_cfn.compile.launch_actions import TYPE_ACTIONS, Footprint, footprint
-from litellm_cfn.compile.launch_scopes import Scopes, never_itself, unscoped
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import new_template
 from nested_stacks.policies import role, service_trust
@@ -137,7 +137,7 @@ def _in_parts(statements: list[Statement]) -> list[list[Statement]]:
 
 def launch_statements(spec: PlatformSpec, found: Footprint, bucket: Parameter) -> list[Statement]:
     """The launch role's permissions for what the templates create, and reading them."""
-    scopes = Scopes(spec, found)
+    scopes = PlatformScopes(spec, found)
     statements = [
         Statement(
             Sid="ReadTheNestedTemplates",

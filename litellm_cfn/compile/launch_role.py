@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Output, Parameter, Ref, Sub, Template, encode_to_dict, iam
@@ -118,7 +119,11 @@ LONGEST_SUBSTITUTIONS = {
 def policy_size(statements: list[Statement]) -> int:
     """A policy document's characters as IAM counts them, ${...} filled with their longest
     values."""
-    document = encode_to_dict(PolicyDocument(Version="2012-10-17", Statement=statements))
+    return document_size(encode_to_dict(PolicyDocument(Version="2012-10-17", Statement=statements)))
+
+
+def document_size(document: dict[str, Any]) -> int:
+    """`policy_size` of a policy document as the template holds it (plain data)."""
     text = json.dumps(document, separators=(",", ":"))
     text = re.sub(r'\{"Fn::Sub":"((?:[^"\\]|\\.)*)"\}', r'"\1"', text)
     for name, value in LONGEST_SUBSTITUTIONS.items():

@@ -10,6 +10,7 @@ from litellm_cfn.compile.launch_actions import TYPE_ACTIONS, UNSCOPED
 from litellm_cfn.compile.launch_role import (
     LAUNCH_ROLE_FILE,
     MANAGED_POLICY_LIMIT,
+    document_size,
     policy_size,
 )
 from litellm_cfn.compiler import compile_platform
@@ -80,6 +81,10 @@ def test_every_policy_fits_iams_managed_policy_limit_and_the_role_takes_them_all
     template = launch_role()
     policies = [r for r in template["Resources"].values() if r["Type"].endswith("ManagedPolicy")]
     assert 1 < len(policies) <= 10
+    sizes = [document_size(p["Properties"]["PolicyDocument"]) for p in policies]
+    assert all(size <= MANAGED_POLICY_LIMIT for size in sizes), sizes
+    # Split because together they would not fit even a role's inline policies (10,240).
+    assert sum(sizes) > 10_240
     role = template["Resources"]["ProductLaunchRole"]["Properties"]
     assert len(role["ManagedPolicyArns"]) == len(policies)
     assert "Policies" not in role

@@ -90,8 +90,9 @@ def build(spec: PlatformSpec) -> Template:
     profile = template.add_resource(
         iam.InstanceProfile(
             "BastionInstanceProfile",
-            # Named, because instance profiles take no tags: the Service Catalog launch role
-            # is scoped to this name. Per region, since IAM names are global to an account.
+            # Named, because instance profiles take no tags through CloudFormation (the
+            # AWS::IAM::InstanceProfile schema has no Tags property): the Service Catalog
+            # launch role is scoped to this name. Per region: IAM names are account-global.
             InstanceProfileName=Sub(f"{spec.stack_name}-bastion-${{AWS::Region}}"),
             Roles=[Ref(bastion_role)],
             **role_path(spec),

@@ -180,7 +180,11 @@ UNSCOPED: dict[str, tuple[str, ...]] = {
 }
 # fmt: on
 
-# The service each resource type hands a platform role to (iam:PassedToService).
+# The service each resource type hands a platform role to: the value of iam:PassedToService
+# when CloudFormation passes the role (IAM User Guide, "Grant a user permissions to pass a role
+# to an AWS service", id_roles_use_passrole.html; "IAM condition context keys":
+# iam:PassedToService). RDS takes the enhanced-monitoring role; which of its two principals
+# the request names is not documented, so both are listed.
 PASSED_TO: dict[str, tuple[str, ...]] = {
     "AWS::EKS::Cluster": ("eks.amazonaws.com",),
     "AWS::EKS::Nodegroup": ("eks.amazonaws.com",),

@@ -138,7 +138,9 @@ def _launch_template(
     return ec2.LaunchTemplate(
         logical_id,
         # The launch template itself: the platform tag lets only the platform's own launch
-        # role delete it (tags here are not part of the launch data, so no node is replaced).
+        # role delete it. These are "the tags to apply to the launch template on creation"
+        # (CloudFormation, AWS::EC2::LaunchTemplate, TagSpecifications), not part of its
+        # LaunchTemplateData, so adding them makes no new version and replaces no node.
         TagSpecifications=[
             ec2.TagSpecifications(
                 ResourceType="launch-template",

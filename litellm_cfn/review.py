@@ -1,8 +1,9 @@
 """The review of a change set, root and every nested one: pure data in, tables or JSON out.
 
-Two classes of change are called out above the tables, because they are the ones a person
-must not miss: data at risk (a stateful resource removed or replaced) and access broadened
-(IAM, security groups, access entries, key and bucket policies added or changed).
+Three classes of change are called out above the tables, because they are the ones a person
+must not miss: data at risk (a stateful resource removed or replaced), downtime (a service
+LiteLLM needs while it runs removed or replaced, which loses no platform data) and access
+broadened (IAM, security groups, access entries, key and bucket policies added or changed).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ STATEFUL_TYPES = frozenset(
         "AWS::S3::Bucket",
     }
 )
+# Resources whose removal or replacement interrupts LiteLLM but loses none of the platform's
+# data: the cache holds rate-limit counters and cached responses, rebuilt as traffic flows.
+DISRUPTIVE_TYPES = frozenset({"AWS::ElastiCache::ReplicationGroup"})
 # Resources whose addition or change can widen who may do what.
 ACCESS_TYPES = frozenset(
     {
@@ -70,11 +74,19 @@ class Change:
     @property
     def loses_data(self) -> bool:
         """Removal or (possible) replacement of a stateful resource or a whole nested stack."""
-        destructive = self.action == "Remove" or self.replacement in ("True", "Conditional")
         stateful = self.resource_type in STATEFUL_TYPES or (
             self.resource_type == NESTED_STACK and self.action == "Remove"
         )
-        return destructive and stateful
+        return self._destructive and stateful
+
+    @property
+    def interrupts_service(self) -> bool:
+        """Removal or (possible) replacement of something LiteLLM needs while it runs."""
+        return self.resource_type in DISRUPTIVE_TYPES and self._destructive
+
+    @property
+    def _destructive(self) -> bool:
+        return self.action == "Remove" or self.replacement in ("True", "Conditional")
 
     @property
     def broadens_access(self) -> bool:
@@ -111,6 +123,11 @@ class Review:
     def data_at_risk(self) -> list[Change]:
         """Changes that could lose data."""
         return [c for c in self.changes if c.loses_data]
+
+    @property
+    def downtime(self) -> list[Change]:
+        """Changes that interrupt LiteLLM without losing data."""
+        return [c for c in self.changes if c.interrupts_service]
 
     @property
     def access_broadened(self) -> list[Change]:
@@ -184,6 +201,14 @@ def render_text(review: Review, colour: bool = False) -> str:
             for c in review.data_at_risk
         ]
         lines.append("")
+    if review.downtime:
+        lines.append(
+            paint("DOWNTIME (no data lost; LiteLLM's shared state restarts empty):", "1;35")
+        )
+        lines += [
+            f"  {c.action} {c.qualified_id} ({c.resource_type}){_why(c)}" for c in review.downtime
+        ]
+        lines.append("")
     if review.access_broadened:
         lines.append(paint("ACCESS BROADENED (check who may now do what):", "1;33"))
         lines += [
@@ -238,6 +263,7 @@ def render_json(review: Review) -> str:
             for s in review.stacks
         ],
         "data_at_risk": [c.qualified_id for c in review.data_at_risk],
+        "downtime": [c.qualified_id for c in review.downtime],
         "access_broadened": [c.qualified_id for c in review.access_broadened],
         "counts": review.counts(),
     }

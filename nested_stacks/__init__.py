@@ -6,7 +6,7 @@ never change for it.
 
 from __future__ import annotations
 
-from nested_stacks import bastion, eks, iam, rds, secrets, vpc
+from nested_stacks import bastion, cache, eks, iam, rds, secrets, vpc
 from nested_stacks.base import StackModule
 
-STACKS: tuple[StackModule, ...] = (vpc, eks, rds, secrets, iam, bastion)
+STACKS: tuple[StackModule, ...] = (vpc, eks, rds, cache, secrets, iam, bastion)

@@ -66,6 +66,21 @@ def spec_asked_for(resource: AWSObject, check_id: str, reason: str) -> AWSObject
     return resource
 
 
+def from_private_subnets(spec: PlatformSpec, port: int, what: str) -> list[ec2.SecurityGroupRule]:
+    """Ingress on `port` from each private subnet: where EKS runs pods (the VPC CNI gives them
+    addresses in the nodes' subnets) and where the bastion runs; nothing else."""
+    return [
+        ec2.SecurityGroupRule(
+            IpProtocol="tcp",
+            FromPort=port,
+            ToPort=port,
+            CidrIp=str(subnet.cidr),
+            Description=f"{what} from private subnet {subnet.az_index + 1}",
+        )
+        for subnet in spec.vpc.subnet_plan.tier("private")
+    ]
+
+
 def no_egress(reason: str) -> list[ec2.SecurityGroupRule]:
     """A security group allows all egress unless told otherwise: the only rule left points at
     loopback, for a group that starts no connections (`reason` says why)."""

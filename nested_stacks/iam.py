@@ -1,15 +1,18 @@
 """IAM stack: the seed's `iam` module, the IRSA roles the Kubernetes side runs as.
 
-LiteLLM's role may invoke exactly the spec's Bedrock models; the External Secrets role may
-read exactly the platform's secrets and decrypt them only through Secrets Manager. Both are
-trusted by one service account each, through the cluster's OIDC provider. Takes the EKS,
-RDS and secrets stacks' outputs.
+LiteLLM's role may invoke exactly the spec's Bedrock models and sign in to the database as
+exactly its own user through IAM database authentication (`rds-db:connect` on
+`dbuser:<DbiResourceId>/<rds.app_username>`, RDS User Guide, "Creating and using an IAM
+policy for IAM database access", UsingWithRDS.IAMDBAuth.IAMPolicy.html); the External
+Secrets role may read exactly the platform's secrets and decrypt them only through Secrets
+Manager. Both are trusted by one service account each, through the cluster's OIDC provider.
+Takes the EKS, RDS and secrets stacks' outputs.
 """
 
 from __future__ import annotations
 
 from awacs import aws_marketplace as marketplace
-from awacs import bedrock, kms, secretsmanager
+from awacs import bedrock, kms, rds_db, secretsmanager
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template
 
@@ -43,6 +46,7 @@ def build(spec: PlatformSpec) -> Template:
         for name, description in (
             ("EksOidcProviderArn", "The cluster's IAM OIDC provider."),
             ("EksOidcIssuer", "The cluster's OIDC issuer, without https://."),
+            ("RdsResourceId", "The database instance's DbiResourceId."),
             *((arn, "A secret External Secrets reads.") for arn in SECRET_ARNS),
             *((arn, "A key those secrets are encrypted with.") for arn in SECRET_KEY_ARNS),
         )
@@ -57,7 +61,10 @@ def build(spec: PlatformSpec) -> Template:
             "LitellmBedrockRole",
             f"LiteLLM ({spec.iam.litellm_service_account}) invokes the allowed Bedrock models",
             trust(spec.iam.litellm_service_account),
-            policies=[("invoke-bedrock-models", _invoke_models(spec))],
+            policies=[
+                ("invoke-bedrock-models", _invoke_models(spec)),
+                ("connect-to-database", _connect_to_database(spec, inputs["RdsResourceId"])),
+            ],
         )
     )
     external_secrets = template.add_resource(
@@ -112,6 +119,26 @@ def _invoke_models(spec: PlatformSpec) -> PolicyDocument:
             )
         )
     return PolicyDocument(Version="2012-10-17", Statement=statements)
+
+
+def _connect_to_database(spec: PlatformSpec, resource_id: Ref) -> PolicyDocument:
+    """Sign in as LiteLLM's own database user, on this instance only."""
+    user = Sub(
+        "arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${Id}/"
+        f"{spec.rds.app_username}",
+        Id=resource_id,
+    )
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Sid="SignInAsLitellmsDatabaseUserOnly",
+                Effect=Allow,
+                Action=[rds_db.connect],
+                Resource=[user],
+            )
+        ],
+    )
 
 
 def _read_secrets(inputs: dict[str, Ref]) -> PolicyDocument:

@@ -29,6 +29,7 @@ from troposphere import (
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
     RETAIN,
+    from_private_subnets,
     new_template,
     no_egress,
     resource_name,
@@ -106,21 +107,11 @@ def build(spec: PlatformSpec) -> Template:
 
 def _security_group(spec: PlatformSpec, vpc_id: Parameter) -> ec2.SecurityGroup:
     """5432 from each private subnet (EKS pods, the bastion), nothing else, no way out."""
-    private = spec.vpc.subnet_plan.tier("private")
     return ec2.SecurityGroup(
         "DatabaseSecurityGroup",
         GroupDescription=f"{spec.stack_name}: PostgreSQL from the private subnets only",
         VpcId=Ref(vpc_id),
-        SecurityGroupIngress=[
-            ec2.SecurityGroupRule(
-                IpProtocol="tcp",
-                FromPort=POSTGRES_PORT,
-                ToPort=POSTGRES_PORT,
-                CidrIp=str(subnet.cidr),
-                Description=f"PostgreSQL from private subnet {subnet.az_index + 1}",
-            )
-            for subnet in private
-        ],
+        SecurityGroupIngress=from_private_subnets(spec, POSTGRES_PORT, "PostgreSQL"),
         SecurityGroupEgress=no_egress("No egress: the database starts no connections"),
         Tags=Tags(Name=resource_name(spec, "postgres")),
     )
@@ -274,6 +265,11 @@ def _outputs(
             "RdsMasterUserSecretArn",
             "Secret where RDS keeps and rotates the master password",
             GetAtt(database, "MasterUserSecret.SecretArn"),
+        ),
+        (
+            "RdsResourceId",
+            "DbiResourceId: names the instance in rds-db:connect ARNs",
+            GetAtt(database, "DbiResourceId"),
         ),
         ("RdsKeyArn", "KMS key of the database and its secrets", GetAtt(key, "Arn")),
         ("RdsSecurityGroupId", "Security group of the database", Ref(security_group)),

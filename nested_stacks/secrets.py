@@ -42,10 +42,14 @@ class GeneratedSecret:
     purpose: str
 
 
+# Also the cache's AUTH token: letters and digits fit ElastiCache's rules (16 to 128
+# printable characters, none of @ " /; ElastiCache User Guide, auth.html).
+REDIS_PASSWORD = "redis-password"
+
 SECRETS = (
     GeneratedSecret("LitellmMasterKeySecret", "master-key", "LiteLLM master key (sk- is prefixed)"),
     GeneratedSecret("LitellmSaltKeySecret", "salt-key", "LiteLLM salt key: must never change"),
-    GeneratedSecret("RedisPasswordSecret", "redis-password", "Redis password"),
+    GeneratedSecret("RedisPasswordSecret", REDIS_PASSWORD, "Redis password (the cache's AUTH)"),
 )
 
 

@@ -34,6 +34,7 @@ def spec_from(text: str, file: str = "platform.yaml") -> PlatformSpec:
 
 # What `build` writes for a spec, in name order.
 BUILT_FILES = [
+    "cache.yaml",
     "eks.yaml",
     "iam.yaml",
     "manifest.json",

@@ -53,6 +53,7 @@ def test_build_writes_every_template_and_a_manifest_of_them(tmp_path):
         "vpc.yaml",
         "eks.yaml",
         "rds.yaml",
+        "cache.yaml",
         "secrets.yaml",
         "iam.yaml",
     ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from troposphere import Sub, Template
 
 SSM_PARAMETER_VALUE = "AWS::SSM::Parameter::Value"
+SECRETS_MANAGER_REFERENCE = "{{resolve:secretsmanager}}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,23 @@ TYPE_ACTIONS: dict[str, TypeActions] = {
         ("PutKeyPolicy", "UpdateKeyDescription", "TagResource", "UntagResource"),
     ),
     "AWS::KMS::Alias": TypeActions("kms", ("CreateAlias", "UpdateAlias"), ("DeleteAlias",)),
+    # Log delivery (slow and engine logs) and snapshots on delete are part of the group's
+    # handlers in its resource schema; the delivery actions take no resource (UNSCOPED).
+    "AWS::ElastiCache::ReplicationGroup": TypeActions(
+        "elasticache",
+        ("CreateReplicationGroup", "DescribeReplicationGroups", "ModifyReplicationGroup",
+         "IncreaseReplicaCount", "DecreaseReplicaCount", "DescribeCacheClusters",
+         "CreateSnapshot", "AddTagsToResource", "ListTagsForResource"),
+        ("DeleteReplicationGroup",),
+        ("RemoveTagsFromResource",),
+    ),
+    "AWS::ElastiCache::SubnetGroup": TypeActions(
+        "elasticache",
+        ("CreateCacheSubnetGroup", "ModifyCacheSubnetGroup", "DescribeCacheSubnetGroups",
+         "AddTagsToResource", "ListTagsForResource"),
+        ("DeleteCacheSubnetGroup",),
+        ("RemoveTagsFromResource",),
+    ),
     "AWS::Logs::LogGroup": TypeActions(
         "logs",
         ("CreateLogGroup", "PutRetentionPolicy", "AssociateKmsKey", "TagResource",
@@ -155,6 +173,9 @@ TYPE_ACTIONS: dict[str, TypeActions] = {
     ),
     # Not a resource: a template parameter CloudFormation resolves from SSM (the bastion's AMI).
     SSM_PARAMETER_VALUE: TypeActions("ssm", ("GetParameters",)),
+    # Not a resource: a secret CloudFormation resolves while deploying (the cache's AUTH
+    # token), with the caller's permissions (dynamic-references-secretsmanager.html).
+    SECRETS_MANAGER_REFERENCE: TypeActions("secretsmanager", ("GetSecretValue",)),
     "AWS::SecretsManager::Secret": TypeActions(
         "secretsmanager",
         ("CreateSecret", "DescribeSecret", "UpdateSecret", "PutSecretValue", "TagResource"),
@@ -175,7 +196,12 @@ UNSCOPED: dict[str, tuple[str, ...]] = {
         "DescribeAccountAttributes", "DescribeImages", "DescribeTags",
     ),
     "eks": ("DescribeAddonVersions", "CreateCluster"),
-    "logs": ("DescribeLogGroups",),
+    # ElastiCache's log delivery: CloudWatch Logs' vended-log actions take no resource
+    # (ElastiCache User Guide, "ElastiCache logging destinations", Logging-destinations.html).
+    "logs": (
+        "DescribeLogGroups", "CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery",
+        "DeleteLogDelivery", "ListLogDeliveries", "PutResourcePolicy", "DescribeResourcePolicies",
+    ),
     "secretsmanager": ("GetRandomPassword",),
 }
 # fmt: on
@@ -199,6 +225,7 @@ SERVICE_LINKED: dict[str, tuple[str, ...]] = {
     "AWS::EKS::Cluster": ("eks.amazonaws.com",),
     "AWS::EKS::Nodegroup": ("eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com"),
     "AWS::RDS::DBInstance": ("rds.amazonaws.com",),
+    "AWS::ElastiCache::ReplicationGroup": ("elasticache.amazonaws.com",),
 }
 
 
@@ -226,7 +253,7 @@ class Footprint:
 
 def footprint(templates: Iterable[Template]) -> Footprint:
     """The resource types, deletions and names in troposphere templates (an SSM-resolved
-    parameter counts as a type)."""
+    parameter and a Secrets Manager dynamic reference count as types)."""
     types: set[str] = set()
     deleted: set[str] = set()
     names: dict[str, list[str]] = {}
@@ -247,6 +274,9 @@ def footprint(templates: Iterable[Template]) -> Footprint:
         ):
             types.add(SSM_PARAMETER_VALUE)
             deleted.add(SSM_PARAMETER_VALUE)
+        if "{{resolve:secretsmanager:" in template.to_json(indent=None):
+            types.add(SECRETS_MANAGER_REFERENCE)
+            deleted.add(SECRETS_MANAGER_REFERENCE)
     return Footprint(
         frozenset(types), frozenset(deleted), {k: tuple(sorted(set(v))) for k, v in names.items()}
     )

@@ -20,6 +20,7 @@ from litellm_cfn.compile.launch_actions import (
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.tagging import PLATFORM_TAG
 from nested_stacks.base import secret_name
+from nested_stacks.secrets import REDIS_PASSWORD
 
 
 class Scopes:
@@ -77,6 +78,7 @@ class Scopes:
                 Sub("arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"),
             ],
             "rds": [self.here("rds", "*")],
+            "elasticache": [self.here("elasticache", "*")],
         }[service]
         name = service.capitalize()
         return [
@@ -170,9 +172,21 @@ class Scopes:
         """Secrets: the platform's names, and the one RDS makes for its master password
         (RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager":
         CreateSecret and TagResource)."""
-        platform = self._named(
-            service, create, destroy, [self.here("secretsmanager", f"secret:{self.prefix}*")]
-        )
+        resolving = [a for a in create if a == "GetSecretValue"]
+        create = [a for a in create if a != "GetSecretValue"]
+        platform = [
+            *self._named(
+                service, create, destroy, [self.here("secretsmanager", f"secret:{self.prefix}*")]
+            ),
+            # The only secret a template resolves: the cache's AUTH token (the suffix is the
+            # six characters Secrets Manager appends to a secret's ARN).
+            *self._allow(
+                "ResolveTheCachesAuthTokenOnly",
+                service,
+                resolving,
+                [self.here("secretsmanager", f"secret:{self.prefix}{REDIS_PASSWORD}-??????")],
+            ),
+        ]
         if "AWS::RDS::DBInstance" not in self.found.resource_types:
             return platform
         return [

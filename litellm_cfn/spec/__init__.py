@@ -17,6 +17,7 @@ from litellm_cfn.errors import SpecError, shown
 from litellm_cfn.spec import kubernetes_versions
 from litellm_cfn.spec.base import Model, Str, TagKey, TagValue, Violation, check_rules, matching
 from litellm_cfn.spec.bastion import Bastion
+from litellm_cfn.spec.cache import Cache
 from litellm_cfn.spec.catalog import Catalog
 from litellm_cfn.spec.eks import Eks
 from litellm_cfn.spec.iam import Iam
@@ -67,6 +68,7 @@ class PlatformSpec(Model):
     vpc: Vpc = Field(default_factory=Vpc)
     eks: Eks = Field(default_factory=Eks)
     rds: Rds = Field(default_factory=Rds)
+    cache: Cache = Field(default_factory=Cache)
     iam: Iam = Field(default_factory=Iam)
     bastion: Bastion = Field(default_factory=Bastion)
     catalog: Catalog | None = Field(
@@ -82,6 +84,20 @@ class PlatformSpec(Model):
     def cluster_name(self) -> str:
         """The EKS cluster's name: `eks.cluster_name`, else the seed's `<name>-eks`."""
         return self.eks.cluster_name or f"{self.name}-eks"
+
+    @property
+    def cache_multi_az(self) -> bool:
+        """Whether the cache keeps a replica in another zone: the spec's, else on in prod."""
+        if self.cache.multi_az is None:
+            return self.environment == "prod"
+        return self.cache.multi_az
+
+    @property
+    def cache_replicas(self) -> int:
+        """The cache's read replicas: the spec's, else one when it is Multi-AZ."""
+        if self.cache.replicas is None:
+            return 1 if self.cache_multi_az else 0
+        return self.cache.replicas
 
     def protects(self, deletion_protection: bool | None) -> bool:
         """A resource's deletion protection: the spec's setting, else on in prod."""

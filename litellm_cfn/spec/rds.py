@@ -93,6 +93,10 @@ class Rds(Model):
     )
     database_name: DatabaseName = Field("litellm", description="Database LiteLLM uses.")
     username: Username = Field("litellm", description="Master user; RDS manages its password.")
+    app_username: Username = Field(
+        "litellm_app",
+        description="LiteLLM's own user, which signs in with IAM database authentication.",
+    )
     force_ssl: Bool = Field(True, description="Refuse connections without TLS.")
     backup_retention_days: Int = Field(7, ge=1, le=35, description="Daily backups kept, days.")
     performance_insights: Bool = Field(
@@ -122,8 +126,22 @@ class Rds(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        check_rules(self._storage_can_grow(), self._advanced_insights_have_their_metrics())
+        check_rules(
+            self._storage_can_grow(),
+            self._advanced_insights_have_their_metrics(),
+            self._app_user_is_not_the_master(),
+        )
         return self
+
+    def _app_user_is_not_the_master(self) -> Violation | None:
+        # IAM authentication (rds_iam) would lock the master user out of its password.
+        if self.app_username.lower() == self.username.lower():
+            return (
+                "app_username",
+                "must differ from username: LiteLLM's user signs in with IAM, which would "
+                "stop the master user signing in with its password",
+            )
+        return None
 
     def _advanced_insights_have_their_metrics(self) -> Violation | None:
         if self.database_insights == "advanced" and not self.performance_insights:

@@ -180,6 +180,7 @@ def test_deploy_then_redeploy_without_changes_then_review_a_change(platform, pro
     assert json.loads(nothing.stdout) == {
         "stacks": [],
         "data_at_risk": [],
+        "downtime": [],
         "access_broadened": [],
         "counts": {},
     }

@@ -130,3 +130,56 @@ def test_the_json_review_is_for_machines():
     ]
     assert document["counts"] == {"Add": 1, "Modify": 5, "Remove": 1}
     assert document["stacks"][1]["changes"][0]["causes"] == ["DBInstanceIdentifier"]
+
+
+CACHE = {
+    "ChangeSetId": "cache-id",
+    "Changes": [
+        resource_change(
+            "Modify",
+            "CacheReplicationGroup",
+            "AWS::ElastiCache::ReplicationGroup",
+            "True",
+            [("KmsKeyId", "Always")],
+        ),
+        resource_change(
+            "Modify",
+            "CacheSecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            details=[("GroupDescription", "Always")],
+            replacement="True",
+        ),
+    ],
+}
+
+
+def test_replacing_the_cache_is_downtime_called_out_but_not_data_at_risk():
+    cache, _ = stack_changes("litellm-prod/CacheStack", CACHE)
+    current = Review((cache,))
+    assert [c.logical_id for c in current.downtime] == ["CacheReplicationGroup"]
+    assert current.data_at_risk == []
+    assert current.unapproved_risks([]) == []
+    text = render_text(current)
+    assert text.startswith("DOWNTIME (no data lost; LiteLLM's shared state restarts empty):\n")
+    assert (
+        "  Modify litellm-prod/CacheStack/CacheReplicationGroup "
+        "(AWS::ElastiCache::ReplicationGroup) because of KmsKeyId" in text
+    )
+    assert json.loads(render_json(current))["downtime"] == [
+        "litellm-prod/CacheStack/CacheReplicationGroup"
+    ]
+
+
+def test_modifying_the_cache_in_place_is_no_downtime():
+    in_place = {
+        "Changes": [
+            resource_change(
+                "Modify",
+                "CacheReplicationGroup",
+                "AWS::ElastiCache::ReplicationGroup",
+                details=[("SnapshotRetentionLimit", "Never")],
+            )
+        ]
+    }
+    cache, _ = stack_changes("litellm-prod/CacheStack", in_place)
+    assert Review((cache,)).downtime == []

@@ -34,7 +34,7 @@ def test_litellm_may_invoke_exactly_the_listed_models_as_its_service_account_onl
         "Resources"
     ]["LitellmBedrockRole"]
     assert trust_of(role) == irsa_document("litellm:litellm")
-    (policy,) = role["Properties"]["Policies"]
+    policy, _ = role["Properties"]["Policies"]
     assert policy["PolicyDocument"]["Statement"] == [
         {
             "Sid": "InvokeTheAllowedModelsOnly",
@@ -57,7 +57,7 @@ def test_the_marketplace_statement_goes_when_the_spec_turns_it_off():
     role = template_of("name: demo\niam: {bedrock_marketplace_subscribe: false}\n")["Resources"][
         "LitellmBedrockRole"
     ]
-    (policy,) = role["Properties"]["Policies"]
+    policy, _ = role["Properties"]["Policies"]
     assert [s["Sid"] for s in policy["PolicyDocument"]["Statement"]] == [
         "InvokeTheAllowedModelsOnly"
     ]
@@ -114,6 +114,30 @@ def test_every_role_takes_the_specs_path_and_permissions_boundary():
         assert props["PermissionsBoundary"] == boundary, f"{file} {name}"
 
 
+def test_litellm_may_sign_in_to_the_database_as_its_own_user_on_this_instance_only():
+    role = template_of("name: demo\nrds: {app_username: gateway}\n")["Resources"][
+        "LitellmBedrockRole"
+    ]
+    _, policy = role["Properties"]["Policies"]
+    assert policy["PolicyName"] == "connect-to-database"
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "SignInAsLitellmsDatabaseUserOnly",
+            "Effect": "Allow",
+            "Action": ["rds-db:connect"],
+            "Resource": [
+                {
+                    "Fn::Sub": [
+                        "arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:"
+                        "${Id}/gateway",
+                        {"Id": {"Ref": "RdsResourceId"}},
+                    ]
+                }
+            ],
+        }
+    ]
+
+
 def test_the_iam_stack_takes_its_inputs_from_the_stacks_that_make_them():
     root = compile_platform(spec_from("name: demo\n")).templates[ROOT_FILE].to_dict()
     parameters = root["Resources"]["IamStack"]["Properties"]["Parameters"]
@@ -128,5 +152,6 @@ def test_the_iam_stack_takes_its_inputs_from_the_stacks_that_make_them():
         "RdsMasterUserSecretArn": "RdsStack",
         "LitellmSecretsKeyArn": "SecretsStack",
         "RdsKeyArn": "RdsStack",
+        "RdsResourceId": "RdsStack",
     }
     assert set(template_of()["Outputs"]) == {"LitellmBedrockRoleArn", "ExternalSecretsRoleArn"}

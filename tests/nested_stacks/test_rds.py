@@ -205,7 +205,9 @@ def test_outputs_include_the_seeds_endpoint_and_master_secret():
     assert outputs["RdsMasterUserSecretArn"]["Value"] == {
         "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]
     }
+    assert outputs["RdsResourceId"]["Value"] == {"Fn::GetAtt": ["Database", "DbiResourceId"]}
     assert set(outputs) == {
+        "RdsResourceId",
         "RdsEndpoint",
         "RdsPort",
         "RdsDatabaseName",

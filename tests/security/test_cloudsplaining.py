@@ -78,6 +78,23 @@ ALLOWED = (
         "AWS's public parameters under /aws/service/ only (the bastion's AMI)",
     ),
     Allowance(
+        r".*launch-role\.yaml:LaunchPolicy\d+",
+        "data exfiltration",
+        r"secretsmanager:getsecretvalue",
+        "the Redis password secret only, which CloudFormation resolves as the cache's AUTH "
+        "token while deploying (dynamic-references-secretsmanager.html)",
+    ),
+    *(
+        Allowance(
+            r".*iam\.yaml:LitellmBedrockRole:connect-to-database",
+            kind,
+            r"rds-db:connect",
+            "exactly LiteLLM's own database user on the platform's instance "
+            "(dbuser:<DbiResourceId>/<rds.app_username>): it signs in, it manages nothing",
+        )
+        for kind in ("resource exposure", "credentials exposure")
+    ),
+    Allowance(
         r".*iam\.yaml:ExternalSecretsRole:read-litellm-secrets",
         "data exfiltration",
         r"secretsmanager:getsecretvalue",

@@ -36,6 +36,8 @@ EXCEPTIONS = {
     ("cloudformation", "UntagResource"): SC_STACKS,
     ("iam", "CreateServiceLinkedRole"): "AWS-defined roles only, for the services named in "
     "iam:AWSServiceName",
+    ("logs", "DeleteLogDelivery"): "a log delivery has no ARN in IAM (Service Authorization "
+    "Reference, Amazon CloudWatch Logs); CloudFormation deletes only the cache's deliveries",
 }
 
 

@@ -75,3 +75,11 @@ def test_rds_defaults_are_the_seeds_and_safe():
     assert rds.force_ssl is True
     assert rds.backup_retention_days == 7
     assert rds.parameter_group_family == "postgres17"
+
+
+def test_litellms_database_user_must_not_be_the_master_user():
+    assert_located(
+        "name: demo\nrds: {username: admin1, app_username: ADMIN1}\n",
+        "platform.yaml:2:25: rds.app_username: must differ from username",
+    )
+    assert spec_from("name: demo\n").rds.app_username == "litellm_app"

@@ -195,25 +195,57 @@ def outputs(spec: Path, output_format: str, profile: str | None, region: str | N
 
 
 @cli.command(
-    epilog="\b\nExamples:\n  litellm-cfn kube specs/platform.yaml | kubectl apply -f -\n"
-    "  litellm-cfn kube specs/platform.yaml --out k8s/"
+    epilog="\b\nExamples:\n  litellm-cfn kube specs/platform.yaml --out k8s/\n"
+    "  litellm-cfn outputs specs/platform.yaml --format json > outputs.json\n"
+    "  litellm-cfn kube specs/platform.yaml --outputs outputs.json --out k8s/   # no AWS call"
 )
 @spec_argument
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write one file per manifest kind here instead of printing them.",
+    help="Write every file here (manifests and both charts' values) instead of printing "
+    "the manifests.",
+)
+@click.option(
+    "--outputs",
+    "outputs_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the platform's outputs from this JSON file (`outputs --format json`) "
+    "instead of from CloudFormation.",
 )
 @_with_aws_options
 @_reports_errors
-def kube(spec: Path, out: Path | None, profile: str | None, region: str | None) -> None:
-    """Render the Kubernetes manifests that connect the cluster to the deployed platform."""
-    from litellm_cfn.kube import manifests, to_yaml
+def kube(
+    spec: Path,
+    out: Path | None,
+    outputs_file: Path | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Render what installs LiteLLM's official chart on the platform: namespaces, its
+    ServiceAccount, a secret store only its namespace may use, the ExternalSecrets, and
+    values for the External Secrets and LiteLLM charts."""
+    from litellm_cfn.kube import MANIFESTS, hand_off
+    from litellm_cfn.kube.deployed import deployed, read_outputs_file
 
-    loaded, used_region, values = _deployed_outputs(spec, profile, region)
-    files = {name: to_yaml(docs) for name, docs in manifests(loaded, values, used_region).items()}
+    if outputs_file is not None:
+        from litellm_cfn.spec import load_spec
+
+        loaded = load_spec(spec).spec
+        values = read_outputs_file(outputs_file)
+        used_region = region or loaded.region
+    else:
+        loaded, used_region, values = _deployed_outputs(spec, profile, region)
+    try:
+        platform = deployed(loaded, values, used_region)
+    except LitellmCfnError as error:
+        if outputs_file is None:
+            raise
+        raise InputError(f"{outputs_file}: {error}") from None
+    files = hand_off(loaded, platform)
     if out is None:
-        click.echo("---\n".join(files.values()), nl=False)
+        click.echo("---\n".join(files[name] for name in MANIFESTS), nl=False)
+        click.echo("(the helm values files are written with --out DIR)", err=True)
         return
     try:
         out.mkdir(parents=True, exist_ok=True)

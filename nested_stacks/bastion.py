@@ -29,6 +29,7 @@ from troposphere import (
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import ami_type_for
 from nested_stacks.base import ROOT_DEVICE, new_template, resource_name
+from nested_stacks.cache import CACHE_PORT
 from nested_stacks.eks.cluster import KUBERNETES_API_PORT
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.policies import (
@@ -45,6 +46,7 @@ NAME = "bastion"
 HELM_VERSION = "v3.16.4"
 ROOT_VOLUME_GIB = 16
 ACCESS_POLICY = "AmazonEKSEditPolicy"  # the smallest EKS access policy allowing port-forward
+LITELLM_PORT = 4000  # the LiteLLM chart's Service port
 # (alias, namespace, service, local port, service port): the seed's llm-* aliases.
 PORT_FORWARDS = (
     ("llm-ui", "open-webui", "open-webui", 8080, 80),
@@ -178,7 +180,7 @@ def _role(spec: PlatformSpec, cluster_arn: Ref) -> iam.Role:
 
 
 def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
-    """No way in (sessions come through SSM); out only to HTTPS and to the database."""
+    """No way in (sessions come through SSM); out only to HTTPS, the database and the cache."""
     egress = [
         ec2.SecurityGroupRule(
             IpProtocol="tcp",
@@ -197,6 +199,17 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
             )
             for subnet in spec.vpc.subnet_plan.tier("database")
         ),
+        *(
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp",
+                FromPort=CACHE_PORT,
+                ToPort=CACHE_PORT,
+                CidrIp=str(subnet.cidr),
+                Description=f"The cache in database subnet {subnet.az_index + 1}",
+            )
+            for subnet in spec.vpc.subnet_plan.tier("database")
+            if spec.cache.enabled
+        ),
     ]
     return ec2.SecurityGroup(
         "BastionSecurityGroup",
@@ -207,11 +220,18 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
     )
 
 
+def port_forwards(spec: PlatformSpec) -> tuple[tuple[str, str, str, int, int], ...]:
+    """The seed's aliases, and `llm-api` for LiteLLM itself (its chart's Service, release
+    `litellm`, in LiteLLM's namespace)."""
+    namespace = spec.iam.litellm_service_account.split("/")[0]
+    return (("llm-api", namespace, "litellm", LITELLM_PORT, LITELLM_PORT), *PORT_FORWARDS)
+
+
 def user_data(spec: PlatformSpec) -> str:
     """The boot script (an Fn::Sub template: `${ClusterName}` and `${AWS::Region}` only)."""
     aliases = "\n".join(
         f"alias {alias}='kubectl -n {namespace} port-forward svc/{service} {local}:{remote}'"
-        for alias, namespace, service, local, remote in PORT_FORWARDS
+        for alias, namespace, service, local, remote in port_forwards(spec)
     )
     return f"""#!/bin/bash
 # litellm-cfn bastion: kubectl and helm for the cluster, and the seed's port-forward aliases.

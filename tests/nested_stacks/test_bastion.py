@@ -47,15 +47,18 @@ def test_the_instance_is_private_imdsv2_encrypted_and_current_amazon_linux():
     assert arm["Parameters"]["LatestAmiId"]["Default"].endswith("-arm64")
 
 
-def test_nothing_can_reach_the_bastion_and_it_reaches_only_https_and_the_database():
+def test_nothing_can_reach_the_bastion_and_it_reaches_only_https_the_database_and_cache():
     group = template_of()["Resources"]["BastionSecurityGroup"]["Properties"]
     assert "SecurityGroupIngress" not in group
+    database = ("10.0.96.0/20", "10.0.112.0/20", "10.0.128.0/20")
     assert [(r["FromPort"], r["CidrIp"]) for r in group["SecurityGroupEgress"]] == [
         (443, "0.0.0.0/0"),
-        (5432, "10.0.96.0/20"),
-        (5432, "10.0.112.0/20"),
-        (5432, "10.0.128.0/20"),
+        *((5432, cidr) for cidr in database),
+        *((6379, cidr) for cidr in database),
     ]
+    uncached = template_of("name: demo\nbastion: {enabled: true}\ncache: {enabled: false}\n")
+    egress = uncached["Resources"]["BastionSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert 6379 not in {r["FromPort"] for r in egress}
 
 
 def test_the_role_has_ssm_core_and_may_only_describe_this_cluster():
@@ -92,6 +95,7 @@ def test_user_data_installs_verified_tools_writes_the_kubeconfig_and_the_seeds_a
     assert script.count("sha256sum --check") == 2
     assert "aws eks update-kubeconfig --name ${ClusterName} --region ${AWS::Region}" in script
     for alias, port in (
+        ("llm-api", "4000:"),
         ("llm-ui", "8080:"),
         ("llm-grafana", "3000:"),
         ("llm-prometheus", "9090:"),

@@ -1,0 +1,103 @@
+"""What the hand-off needs from a deployed platform: its outputs, read from CloudFormation or
+from the JSON that `litellm-cfn outputs --format json` printed (so a GitOps pipeline can
+render from a saved file, with no AWS call)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from litellm_cfn.errors import InputError, LitellmCfnError, shown
+from litellm_cfn.spec import PlatformSpec
+
+# The outputs every platform has, and those only a platform with a cache has.
+PLATFORM_OUTPUTS = (
+    "LitellmBedrockRoleArn",
+    "ExternalSecretsRoleArn",
+    "LitellmMasterKeySecretName",
+    "LitellmSaltKeySecretName",
+    "DbConnectionSecretName",
+    "RdsMasterUserSecretArn",
+)
+CACHE_OUTPUTS = ("CacheEndpoint", "CachePort", "RedisPasswordSecretName")
+
+
+@dataclass(frozen=True)
+class Cache:
+    """Where LiteLLM's shared state lives, and the secret holding its AUTH token."""
+
+    host: str
+    port: str
+    password_secret: str
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The deployed platform, as far as Kubernetes needs to know it."""
+
+    region: str
+    litellm_role_arn: str
+    external_secrets_role_arn: str
+    master_key_secret: str
+    salt_key_secret: str
+    db_connection_secret: str
+    db_master_secret: str
+    cache: Cache | None
+
+
+def deployed(spec: PlatformSpec, outputs: dict[str, str], region: str) -> Deployed:
+    """The outputs `spec`'s hand-off needs, or an error naming the missing ones.
+
+    The secrets live in the region of the RDS master secret's ARN; `region` is used only when
+    that ARN does not say (a hand-written outputs file)."""
+    needed = PLATFORM_OUTPUTS + (CACHE_OUTPUTS if spec.cache.enabled else ())
+    missing = [name for name in needed if not outputs.get(name)]
+    if missing:
+        raise LitellmCfnError(
+            f"the platform's outputs lack {', '.join(missing)}; deploy this spec first "
+            "(or save its outputs again with `litellm-cfn outputs --format json`)"
+        )
+    master = outputs["RdsMasterUserSecretArn"]
+    cache = None
+    if spec.cache.enabled:
+        cache = Cache(
+            outputs["CacheEndpoint"], outputs["CachePort"], outputs["RedisPasswordSecretName"]
+        )
+    return Deployed(
+        region=_region_of(master) or region,
+        litellm_role_arn=outputs["LitellmBedrockRoleArn"],
+        external_secrets_role_arn=outputs["ExternalSecretsRoleArn"],
+        master_key_secret=outputs["LitellmMasterKeySecretName"],
+        salt_key_secret=outputs["LitellmSaltKeySecretName"],
+        db_connection_secret=outputs["DbConnectionSecretName"],
+        db_master_secret=master,
+        cache=cache,
+    )
+
+
+def _region_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
+
+
+def read_outputs_file(path: Path) -> dict[str, str]:
+    """The outputs saved by `outputs --format json`: one JSON object of names to strings."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise InputError(f"{path}: cannot read the outputs file: {reason}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg}); save it with "
+            "`litellm-cfn outputs SPEC --format json > FILE`"
+        ) from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: must be a JSON object of output names to values")
+    wrong = [name for name, value in document.items() if not isinstance(value, str)]
+    if wrong:
+        raise InputError(f"{path}: {shown(wrong[0])} must be a string, as CloudFormation gives it")
+    return document

@@ -1,0 +1,122 @@
+"""`litellm-cfn kube`: from the deployed stack (a local moto server) or from a saved outputs
+file with no AWS call at all, with every mistake in that file a located, clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import litellm_cfn.aws
+from litellm_cfn.cli import cli
+from litellm_cfn.kube import MANIFESTS, VALUES
+from tests.conftest import REPO
+from tests.kube.platform import OUTPUTS, deploy_outputs_stack
+
+SPEC = str(REPO / "specs" / "platform.yaml")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def no_aws(monkeypatch):
+    """Any AWS client the command would make fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("kube --outputs made an AWS client")
+
+    monkeypatch.setattr(litellm_cfn.aws, "client", refuse)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+
+
+def saved(tmp_path: Path, outputs: object = OUTPUTS) -> str:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs) if not isinstance(outputs, str) else outputs)
+    return str(path)
+
+
+def test_kube_prints_the_manifests_in_the_order_they_are_applied(aws):
+    deploy_outputs_stack()
+    result = run("kube", SPEC)
+    assert result.exit_code == 0, result.output
+    kinds = [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(result.stdout)]
+    assert kinds == [
+        ("Namespace", "litellm"),
+        ("Namespace", "external-secrets"),
+        ("ServiceAccount", "litellm"),
+        ("ClusterSecretStore", "litellm-prod-secrets-manager"),
+        ("ExternalSecret", "litellm-secrets"),
+        ("ExternalSecret", "litellm-database-admin"),
+    ]
+    assert "values files are written with --out" in result.stderr
+
+
+def test_kube_from_a_saved_outputs_file_renders_everything_without_aws(no_aws, tmp_path):
+    out = tmp_path / "k8s"
+    result = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(MANIFESTS + VALUES)
+    values = yaml.safe_load((out / "litellm-values.yaml").read_text())
+    assert values["masterkeySecretName"] == "litellm-secrets"
+    store = yaml.safe_load((out / "secret-store.yaml").read_text())
+    assert store["spec"]["provider"]["aws"]["region"] == "us-east-1"
+
+
+def test_what_outputs_saves_is_what_kube_reads(aws, tmp_path):
+    deploy_outputs_stack()
+    saved_json = run("outputs", SPEC, "--format", "json")
+    assert saved_json.exit_code == 0, saved_json.output
+    from_stack = run("kube", SPEC, "--out", str(tmp_path / "a"))
+    from_file = run(
+        "kube", SPEC, "--outputs", saved(tmp_path, saved_json.stdout), "--out", str(tmp_path / "b")
+    )
+    assert from_stack.exit_code == from_file.exit_code == 0, from_file.output
+    for name in MANIFESTS + VALUES:
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name
+
+
+def test_the_secrets_region_is_read_from_their_arns_not_guessed(no_aws, tmp_path):
+    irish = dict(
+        OUTPUTS,
+        RdsMasterUserSecretArn=OUTPUTS["RdsMasterUserSecretArn"].replace("us-east-1", "eu-west-1"),
+    )
+    result = run("kube", SPEC, "--outputs", saved(tmp_path, irish))
+    assert result.exit_code == 0, result.output
+    store = list(yaml.safe_load_all(result.stdout))[3]
+    assert store["spec"]["provider"]["aws"]["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{", "outputs.json:1:2: not JSON (Expecting property name enclosed in double quotes)"),
+        ("[]", "outputs.json: must be a JSON object of output names to values"),
+        ('{"CachePort": 6379}', "outputs.json: 'CachePort' must be a string"),
+        ("{}", "outputs.json: the platform's outputs lack LitellmBedrockRoleArn"),
+    ],
+)
+def test_a_bad_outputs_file_is_bad_input_with_its_name(no_aws, tmp_path, content, expected):
+    result = run("kube", SPEC, "--outputs", saved(tmp_path, content))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(str(tmp_path / expected.split(":")[0])), result.stderr
+    assert expected.split(": ", 1)[1] in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_outputs_file_is_bad_input(no_aws, tmp_path):
+    result = run("kube", SPEC, "--outputs", str(tmp_path / "none.json"))
+    assert result.exit_code == 2
+    assert "none.json: cannot read the outputs file: No such file or directory" in result.stderr
+
+
+def test_kube_refuses_a_stack_without_the_platforms_outputs(aws):
+    deploy_outputs_stack(outputs={"EksClusterName": "litellm-eks"})
+    result = run("kube", SPEC)
+    assert result.exit_code == 1
+    assert "the platform's outputs lack LitellmBedrockRoleArn" in result.stderr
+    assert "CacheEndpoint, CachePort, RedisPasswordSecretName" in result.stderr

@@ -100,6 +100,18 @@ def _production_is_highly_available(spec: PlatformSpec) -> Advice:
         )
     if not spec.rds.multi_az:
         yield (("rds", "multi_az"), "a single-AZ database in prod has no standby to fail over to")
+    if not spec.cache.enabled:
+        yield (
+            ("cache", "enabled"),
+            "no cache in prod: each LiteLLM replica enforces rate limits and budgets on its "
+            "own, so two replicas allow twice the limits",
+        )
+    elif not spec.cache_multi_az:
+        yield (
+            ("cache", "multi_az"),
+            "a cache without Multi-AZ in prod: losing its zone or node stops rate limiting and "
+            "budgets until ElastiCache replaces it",
+        )
 
 
 def _vpc_uses_private_addresses(spec: PlatformSpec) -> Advice:

@@ -198,3 +198,11 @@ def test_volumes_deleted_with_their_claims_are_flagged_in_prod():
         "p.yaml:2:31: eks.default_storage_class.reclaim_policy: warning: Delete in prod: "
         "deleting a claim (or its namespace, or a helm release) deletes the volume and its data"
     ]
+
+
+def test_a_production_cache_without_failover_or_at_all_draws_a_warning():
+    (single,) = warnings_of("name: dd\ncache: {multi_az: false}\n")
+    assert single.startswith("p.yaml:2:9: cache.multi_az: warning: a cache without Multi-AZ")
+    (none,) = warnings_of("name: dd\ncache: {enabled: false}\n")
+    assert none.startswith("p.yaml:2:9: cache.enabled: warning: no cache in prod")
+    assert warnings_of("name: dd\nenvironment: dev\ncache: {enabled: false}\n") == []

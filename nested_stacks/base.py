@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from troposphere import AWSObject, Template, ec2
+from troposphere import AWSObject, Parameter, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
 
@@ -66,19 +66,40 @@ def spec_asked_for(resource: AWSObject, check_id: str, reason: str) -> AWSObject
     return resource
 
 
-def from_private_subnets(spec: PlatformSpec, port: int, what: str) -> list[ec2.SecurityGroupRule]:
-    """Ingress on `port` from each private subnet: where EKS runs pods (the VPC CNI gives them
-    addresses in the nodes' subnets) and where the bastion runs; nothing else."""
+def tcp_to_tier(spec: PlatformSpec, tier: str, port: int, what: str) -> list[ec2.SecurityGroupRule]:
+    """One rule for `port` per subnet of `tier` (`private`, `database`...), named `what`."""
     return [
         ec2.SecurityGroupRule(
             IpProtocol="tcp",
             FromPort=port,
             ToPort=port,
             CidrIp=str(subnet.cidr),
-            Description=f"{what} from private subnet {subnet.az_index + 1}",
+            Description=f"{what} {tier} subnet {subnet.az_index + 1}",
         )
-        for subnet in spec.vpc.subnet_plan.tier("private")
+        for subnet in spec.vpc.subnet_plan.tier(tier)
     ]
+
+
+def from_private_subnets(spec: PlatformSpec, port: int, what: str) -> list[ec2.SecurityGroupRule]:
+    """Ingress on `port` from each private subnet: where EKS runs pods (the VPC CNI gives them
+    addresses in the nodes' subnets) and where the bastion runs; nothing else."""
+    return tcp_to_tier(spec, "private", port, f"{what} from")
+
+
+def database_tier_parameters(template: Template) -> tuple[Parameter, Parameter]:
+    """The VPC and its database subnets, which the VPC stack outputs: where the stateful
+    services (the database, the cache) live."""
+    vpc_id = template.add_parameter(
+        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
+    )
+    subnets = template.add_parameter(
+        Parameter(
+            "DatabaseSubnetIds",
+            Type="List<AWS::EC2::Subnet::Id>",
+            Description="Database subnets (no route out of the VPC).",
+        )
+    )
+    return vpc_id, subnets
 
 
 def no_egress(reason: str) -> list[ec2.SecurityGroupRule]:

@@ -28,7 +28,7 @@ from troposphere import (
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import ami_type_for
-from nested_stacks.base import ROOT_DEVICE, new_template, resource_name
+from nested_stacks.base import ROOT_DEVICE, new_template, resource_name, tcp_to_tier
 from nested_stacks.cache import CACHE_PORT
 from nested_stacks.eks.cluster import KUBERNETES_API_PORT
 from nested_stacks.encryption import customer_managed_key
@@ -189,27 +189,8 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
             CidrIp="0.0.0.0/0",
             Description="HTTPS: SSM, the Kubernetes API, kubectl and helm downloads",
         ),
-        *(
-            ec2.SecurityGroupRule(
-                IpProtocol="tcp",
-                FromPort=POSTGRES_PORT,
-                ToPort=POSTGRES_PORT,
-                CidrIp=str(subnet.cidr),
-                Description=f"PostgreSQL in database subnet {subnet.az_index + 1}",
-            )
-            for subnet in spec.vpc.subnet_plan.tier("database")
-        ),
-        *(
-            ec2.SecurityGroupRule(
-                IpProtocol="tcp",
-                FromPort=CACHE_PORT,
-                ToPort=CACHE_PORT,
-                CidrIp=str(subnet.cidr),
-                Description=f"The cache in database subnet {subnet.az_index + 1}",
-            )
-            for subnet in spec.vpc.subnet_plan.tier("database")
-            if spec.cache.enabled
-        ),
+        *tcp_to_tier(spec, "database", POSTGRES_PORT, "PostgreSQL in"),
+        *(tcp_to_tier(spec, "database", CACHE_PORT, "The cache in") if spec.cache.enabled else []),
     ]
     return ec2.SecurityGroup(
         "BastionSecurityGroup",

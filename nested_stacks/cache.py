@@ -22,6 +22,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Tags, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
+    database_tier_parameters,
     from_private_subnets,
     new_template,
     no_egress,
@@ -55,16 +56,7 @@ def log_group_name(spec: PlatformSpec, log_type: str) -> str:
 def build(spec: PlatformSpec) -> Template:
     """The cache stack's template."""
     template = new_template(spec, "ElastiCache replication group for LiteLLM's shared state")
-    vpc_id = template.add_parameter(
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
-    )
-    subnets = template.add_parameter(
-        Parameter(
-            "DatabaseSubnetIds",
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="Database subnets (no route out of the VPC).",
-        )
-    )
+    vpc_id, subnets = database_tier_parameters(template)
     password = template.add_parameter(
         Parameter(
             "RedisPasswordSecretArn",

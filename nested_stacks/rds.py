@@ -29,6 +29,7 @@ from troposphere import (
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
     RETAIN,
+    database_tier_parameters,
     from_private_subnets,
     new_template,
     no_egress,
@@ -62,16 +63,7 @@ def instance_identifier(spec: PlatformSpec) -> str:
 def build(spec: PlatformSpec) -> Template:
     """The RDS stack's template."""
     template = new_template(spec, "PostgreSQL database and its connection secret")
-    vpc_id = template.add_parameter(
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
-    )
-    subnets = template.add_parameter(
-        Parameter(
-            "DatabaseSubnetIds",
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="Database subnets (no route out of the VPC).",
-        )
-    )
+    vpc_id, subnets = database_tier_parameters(template)
     key = customer_managed_key(
         template,
         spec,

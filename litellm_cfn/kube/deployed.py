@@ -5,6 +5,7 @@ render from a saved file, with no AWS call)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ PLATFORM_OUTPUTS = (
     "RdsMasterUserSecretArn",
 )
 CACHE_OUTPUTS = ("CacheEndpoint", "CachePort", "RedisPasswordSecretName")
+HOST_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
+PORT = r"[1-9][0-9]{0,4}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ def deployed(spec: PlatformSpec, outputs: dict[str, str], region: str) -> Deploy
     cache = None
     if spec.cache.enabled:
         cache = Cache(
-            outputs["CacheEndpoint"], outputs["CachePort"], outputs["RedisPasswordSecretName"]
+            _checked(outputs, "CacheEndpoint", HOST_NAME, "a host name"),
+            _checked(outputs, "CachePort", PORT, "a port number"),
+            outputs["RedisPasswordSecretName"],
         )
     return Deployed(
         region=_region_of(master) or region,
@@ -74,6 +79,15 @@ def deployed(spec: PlatformSpec, outputs: dict[str, str], region: str) -> Deploy
         db_master_secret=master,
         cache=cache,
     )
+
+
+def _checked(outputs: dict[str, str], name: str, pattern: str, what: str) -> str:
+    """An output written literally into the Secret's template, where External Secrets would
+    evaluate anything that looks like a template: it must be what CloudFormation gives."""
+    value = outputs[name]
+    if not re.fullmatch(pattern, value):
+        raise LitellmCfnError(f"output {name} is {shown(value)}, not {what}")
+    return value
 
 
 def _region_of(arn: str) -> str | None:

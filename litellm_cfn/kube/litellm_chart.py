@@ -23,7 +23,6 @@ from litellm_cfn.spec.iam import APPLICATION_PROFILE, FOUNDATION_MODEL, INFERENC
 # IAM token refresh"; older releases lost the connection after 15 minutes, issue #5896);
 # 1.100 reads DATABASE_SSLMODE. The chart's own default (appVersion v1.80.12) predates both.
 LITELLM_IMAGE = {"repository": "ghcr.io/berriai/litellm-database", "tag": "v1.110.2"}
-PROXY_PORT = 4000
 ZONE = "topology.kubernetes.io/zone"
 HOSTNAME = "kubernetes.io/hostname"
 

@@ -98,6 +98,14 @@ def test_the_secrets_region_is_read_from_their_arns_not_guessed(no_aws, tmp_path
         ("[]", "outputs.json: must be a JSON object of output names to values"),
         ('{"CachePort": 6379}', "outputs.json: 'CachePort' must be a string"),
         ("{}", "outputs.json: the platform's outputs lack LitellmBedrockRoleArn"),
+        (
+            json.dumps(OUTPUTS | {"CacheEndpoint": "{{ .master_key }}"}),
+            "outputs.json: output CacheEndpoint is '{{ .master_key }}', not a host name",
+        ),
+        (
+            json.dumps(OUTPUTS | {"CachePort": "6379/tcp"}),
+            "outputs.json: output CachePort is '6379/tcp', not a port number",
+        ),
     ],
 )
 def test_a_bad_outputs_file_is_bad_input_with_its_name(no_aws, tmp_path, content, expected):

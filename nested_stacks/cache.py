@@ -22,6 +22,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Tags, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
+    KEEP_A_SNAPSHOT,
     database_tier_parameters,
     from_private_subnets,
     new_template,
@@ -40,7 +41,6 @@ CACHE_PORT = 6379
 # Both log types ElastiCache delivers for Valkey 7.2+ and Redis OSS 6.2+ (ElastiCache User
 # Guide, "Log delivery", Log_Delivery.html).
 LOG_TYPES = ("slow-log", "engine-log")
-KEEP_A_SNAPSHOT = {"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}
 
 
 def enabled(spec: PlatformSpec) -> bool:
@@ -78,9 +78,10 @@ def build(spec: PlatformSpec) -> Template:
     security_group = template.add_resource(
         ec2.SecurityGroup(
             "CacheSecurityGroup",
-            GroupDescription=f"{spec.stack_name}: {spec.cache.engine} from the private subnets",
+            # Fixed text: a group's description cannot change without replacing the group.
+            GroupDescription=f"{spec.stack_name}: the cache from the private subnets only",
             VpcId=Ref(vpc_id),
-            SecurityGroupIngress=from_private_subnets(spec, CACHE_PORT, spec.cache.engine),
+            SecurityGroupIngress=from_private_subnets(spec, CACHE_PORT, "The cache"),
             SecurityGroupEgress=no_egress("No egress: the cache starts no connections"),
             Tags=Tags(Name=resource_name(spec, "cache")),
         )

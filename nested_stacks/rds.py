@@ -28,6 +28,7 @@ from troposphere import (
 
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import (
+    KEEP_A_SNAPSHOT,
     RETAIN,
     database_tier_parameters,
     from_private_subnets,
@@ -46,8 +47,6 @@ NAME = "rds"
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
 ADVANCED_INSIGHTS_RETENTION_DAYS = 465
-# Data at stake: a final snapshot on deletion and on replacement, never a plain delete.
-KEEP_A_SNAPSHOT = {"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}
 
 
 def enabled(spec: PlatformSpec) -> bool:

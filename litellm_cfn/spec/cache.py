@@ -2,8 +2,9 @@
 
 LiteLLM keeps rate limits, budgets, the router's cooldowns and its response cache in Redis
 once more than one instance runs (docs.litellm.ai, "Production": Redis is recommended above
-one worker). Valkey is the default engine: ElastiCache's open-source Redis-compatible engine,
-priced below Redis OSS (ElastiCache User Guide, "Engine versions", engine-versions.html).
+one worker). Valkey is the default engine: the open-source, Redis-compatible engine
+ElastiCache offers beside Redis OSS, and the one its newest versions are of (ElastiCache
+User Guide, "Engine versions", engine-versions.html).
 """
 
 from typing import Annotated, Literal

@@ -204,8 +204,8 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
 def port_forwards(spec: PlatformSpec) -> tuple[tuple[str, str, str, int, int], ...]:
     """The seed's aliases, and `llm-api` for LiteLLM itself (its chart's Service, release
     `litellm`, in LiteLLM's namespace)."""
-    namespace = spec.iam.litellm_service_account.split("/")[0]
-    return (("llm-api", namespace, "litellm", LITELLM_PORT, LITELLM_PORT), *PORT_FORWARDS)
+    litellm = ("llm-api", spec.iam.litellm_namespace, "litellm", LITELLM_PORT, LITELLM_PORT)
+    return (litellm, *PORT_FORWARDS)
 
 
 def user_data(spec: PlatformSpec) -> str:

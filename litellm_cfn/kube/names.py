@@ -15,7 +15,7 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 def litellm_namespace(spec: PlatformSpec) -> str:
     """Where LiteLLM, its ServiceAccount and its Secrets live."""
-    return spec.iam.litellm_service_account.split("/")[0]
+    return spec.iam.litellm_namespace
 
 
 def litellm_service_account(spec: PlatformSpec) -> str:

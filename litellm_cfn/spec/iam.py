@@ -84,6 +84,11 @@ class Iam(Model):
     )
     role_path: RolePath = Field("/", description="IAM path of every role the platform creates.")
 
+    @property
+    def litellm_namespace(self) -> str:
+        """The namespace of LiteLLM's service account, where LiteLLM runs."""
+        return self.litellm_service_account.split("/")[0]
+
     @model_validator(mode="after")
     def _rules(self) -> Self:
         check_rules(*self._profiles_list_their_models())

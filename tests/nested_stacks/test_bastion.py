@@ -145,3 +145,10 @@ def test_the_bastion_is_admitted_to_the_kubernetes_api_on_443():
 def test_the_instance_profile_is_named_per_platform_and_region():
     profile = template_of()["Resources"]["BastionInstanceProfile"]["Properties"]
     assert profile["InstanceProfileName"] == {"Fn::Sub": "demo-prod-bastion-${AWS::Region}"}
+
+
+def test_llm_api_forwards_litellms_service_in_litellms_namespace():
+    text = ENABLED + "iam: {litellm_service_account: gateway/proxy}\n"
+    script = bastion.user_data(spec_from(text))
+    (line,) = [x for x in script.splitlines() if x.startswith("alias llm-api=")]
+    assert line == "alias llm-api='kubectl -n gateway port-forward svc/litellm 4000:4000'"

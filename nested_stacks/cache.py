@@ -119,6 +119,13 @@ def build(spec: PlatformSpec) -> Template:
         template.add_output(Output(name, Description=description, Value=GetAtt(group, value)))
     template.add_output(
         Output(
+            "CacheReplicationGroupId",
+            Description="The replication group, for ElastiCache commands (AUTH rotation)",
+            Value=Ref(group),
+        )
+    )
+    template.add_output(
+        Output(
             "CacheSecurityGroupId",
             Description="Security group of the cache",
             Value=Ref(security_group),

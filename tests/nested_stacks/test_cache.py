@@ -124,7 +124,7 @@ def test_snapshots_are_kept_daily_and_taken_on_delete_and_replacement():
     assert off["Metadata"]["checkov"]["skip"][0]["id"] == "CKV_AWS_134"
 
 
-def test_outputs_give_the_primary_endpoint_and_port():
+def test_outputs_give_the_primary_endpoint_port_and_group_id():
     outputs = template_of()["Outputs"]
     assert outputs["CacheEndpoint"]["Value"] == {
         "Fn::GetAtt": ["CacheReplicationGroup", "PrimaryEndPoint.Address"]
@@ -132,6 +132,7 @@ def test_outputs_give_the_primary_endpoint_and_port():
     assert outputs["CachePort"]["Value"] == {
         "Fn::GetAtt": ["CacheReplicationGroup", "PrimaryEndPoint.Port"]
     }
+    assert outputs["CacheReplicationGroupId"]["Value"] == {"Ref": "CacheReplicationGroup"}
 
 
 def test_a_spec_can_turn_the_cache_off():

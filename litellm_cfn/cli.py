@@ -89,9 +89,9 @@ def cli(debug: bool) -> None:
 @_reports_errors
 def validate(spec: Path) -> None:
     """Check SPEC (default ./platform.yaml) and print its subnet plan and any warnings."""
-    from litellm_cfn.advice import advise
-    from litellm_cfn.report import subnet_table, summary
     from litellm_cfn.spec import load_spec
+    from litellm_cfn.spec.advice import advise
+    from litellm_cfn.spec.report import subnet_table, summary
 
     loaded = load_spec(spec)
     click.echo(f"{spec}: valid: {summary(loaded.spec)}")
@@ -115,10 +115,10 @@ def validate(spec: Path) -> None:
 @_reports_errors
 def build(spec: Path, out: Path | None, no_lint: bool) -> None:
     """Compile SPEC into a root template, nested templates and manifest.json, then lint them."""
-    from litellm_cfn.advice import advise
     from litellm_cfn.build import build as build_templates
     from litellm_cfn.build import default_out
     from litellm_cfn.spec import load_spec
+    from litellm_cfn.spec.advice import advise
 
     loaded = load_spec(spec)
     for warning in advise(loaded.spec, loaded.source):
@@ -261,7 +261,7 @@ def kube(
 @_reports_errors
 def schema() -> None:
     """Print the JSON Schema of platform.yaml (for editor completion and checking)."""
-    from litellm_cfn.schema import json_schema
+    from litellm_cfn.spec.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2), nl=True)
 

@@ -12,8 +12,8 @@ from awacs import logs as logs_actions
 from awacs.aws import Allow, PolicyDocument, Statement
 from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Select, Tags, Template, ec2
 
-from litellm_cfn.network import PlannedSubnet
 from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec.network import PlannedSubnet
 from nested_stacks.base import new_template, resource_name
 from nested_stacks.logs import encrypted_log_group
 from nested_stacks.policies import regional_arn, role, service_trust

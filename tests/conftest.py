@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from litellm_cfn.errors import SpecError
-from litellm_cfn.source import parse
 from litellm_cfn.spec import PlatformSpec, validate_data
+from litellm_cfn.spec.source import parse
 
 # Which Kubernetes versions EKS creates depends on the date; no test may depend on the real
 # clock, so every test, and every CLI the tests start, sees this day.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_cfn.advice import advise, node_addresses_needed, pods_per_node
-from litellm_cfn.source import parse
 from litellm_cfn.spec import load_spec, validate_data
+from litellm_cfn.spec.advice import advise, node_addresses_needed, pods_per_node
+from litellm_cfn.spec.source import parse
 from tests.conftest import SPECS
 
 UNREACHABLE = "nothing can reach the Kubernetes API"

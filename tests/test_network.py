@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from hypothesis import given
 from hypothesis import strategies as st
 
-from litellm_cfn.network import TIERS, plan_subnets
+from litellm_cfn.spec.network import TIERS, plan_subnets
 
 VPC = IPv4Network("10.0.0.0/16")
 

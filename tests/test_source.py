@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from litellm_cfn.errors import InputError, SpecError
-from litellm_cfn.source import MAX_BYTES, Mark, dotted, load, parse
+from litellm_cfn.spec.source import MAX_BYTES, Mark, dotted, load, parse
 
 
 def only_problem(text: str) -> str:

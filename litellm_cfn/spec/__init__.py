@@ -12,9 +12,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, model_validator
 from typing_extensions import Self
 
-from litellm_cfn import source
 from litellm_cfn.errors import SpecError, shown
-from litellm_cfn.spec import kubernetes_versions
+from litellm_cfn.spec import kubernetes_versions, source
 from litellm_cfn.spec.base import Model, Str, TagKey, TagValue, Violation, check_rules, matching
 from litellm_cfn.spec.bastion import Bastion
 from litellm_cfn.spec.cache import Cache

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from litellm_cfn.errors import Problem, in_file_order, shown
-from litellm_cfn.source import SourceMap, SpecPath
+from litellm_cfn.spec.source import SourceMap, SpecPath
 
 _YAML_TYPES = {
     type(None): "null",

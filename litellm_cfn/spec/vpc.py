@@ -7,7 +7,6 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from litellm_cfn.network import SMALLEST_SUBNET_PREFIX, TIERS, SubnetPlan, plan_subnets
 from litellm_cfn.spec.base import (
     Bool,
     Checked,
@@ -22,6 +21,7 @@ from litellm_cfn.spec.base import (
     invalid,
     matching,
 )
+from litellm_cfn.spec.network import SMALLEST_SUBNET_PREFIX, TIERS, SubnetPlan, plan_subnets
 
 AvailabilityZone = Annotated[
     Str,

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from litellm_cfn.cli import cli
-from litellm_cfn.source import load
+from litellm_cfn.spec.source import load
 from tests.conftest import GOOD_FIXTURES, SPECS
 
 BASES = [load(path)[0] for path in SPECS + GOOD_FIXTURES]

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from litellm_cfn.errors import InputError, SpecError
-from litellm_cfn.source import parse
 from litellm_cfn.spec import kubernetes_versions as versions
 from litellm_cfn.spec import validate_data
+from litellm_cfn.spec.source import parse
 from tests.conftest import PINNED_TODAY, assert_located, problems_of, spec_from
 
 

@@ -8,10 +8,10 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from litellm_cfn.schema import json_schema
-from litellm_cfn.source import load
 from litellm_cfn.spec import PlatformSpec, load_spec
 from litellm_cfn.spec.iam import DEFAULT_BEDROCK_MODEL_ARNS
+from litellm_cfn.spec.schema import json_schema
+from litellm_cfn.spec.source import load
 from tests.conftest import GOOD_FIXTURES, REPO, SPECS, assert_located, problems_of, spec_from
 
 

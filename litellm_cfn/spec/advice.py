@@ -7,8 +7,8 @@ from datetime import date
 from ipaddress import IPv4Network
 
 from litellm_cfn.errors import Problem, in_file_order
-from litellm_cfn.source import SourceMap
 from litellm_cfn.spec import PlatformSpec, kubernetes_versions
+from litellm_cfn.spec.source import SourceMap
 
 # Pods per node under the VPC CNI without prefix delegation (ENIs x (IPs per ENI - 1) + 2) for
 # current Nitro sizes; unknown sizes fall back to kubelet's default ceiling of 110.

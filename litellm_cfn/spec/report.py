@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from litellm_cfn.network import SubnetPlan
 from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec.network import SubnetPlan
 
 _PURPOSE = {
     "public": "NAT gateways, load balancers",

@@ -115,8 +115,8 @@ def validate(spec: Path) -> None:
 @_reports_errors
 def build(spec: Path, out: Path | None, no_lint: bool) -> None:
     """Compile SPEC into a root template, nested templates and manifest.json, then lint them."""
-    from litellm_cfn.build import build as build_templates
-    from litellm_cfn.build import default_out
+    from litellm_cfn.compile.build import build as build_templates
+    from litellm_cfn.compile.build import default_out
     from litellm_cfn.spec import load_spec
     from litellm_cfn.spec.advice import advise
 

@@ -42,10 +42,10 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     ) -> None:
         """Publish SPEC's platform as a version of its Service Catalog product."""
         from litellm_cfn.aws import aws_errors
-        from litellm_cfn.build import build, default_out
         from litellm_cfn.catalog import publish as catalog
         from litellm_cfn.catalog.template import catalog_stack_name
-        from litellm_cfn.compiler import compile_platform
+        from litellm_cfn.compile.build import build, default_out
+        from litellm_cfn.compile.compiler import compile_platform
         from litellm_cfn.errors import InputError
         from litellm_cfn.package import Packaged, package
 

@@ -87,9 +87,9 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
             )
         from litellm_cfn.aws import aws_errors, client
         from litellm_cfn.bootstrap import BOOTSTRAP_STACK, artifact_bucket, bootstrap_template
+        from litellm_cfn.compile.render import to_yaml
         from litellm_cfn.deploy import Deployer, poll_seconds
         from litellm_cfn.package import Packaged
-        from litellm_cfn.render import to_yaml
 
         gc.enable()  # a deploy: see load_target
         poll = poll_seconds()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
+from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
 from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.events import EventLog, watch
 from litellm_cfn.outputs import nested_stack_ids

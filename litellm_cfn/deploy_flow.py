@@ -102,8 +102,8 @@ def artifact_bucket_for(target: Target, explicit: str | None) -> str:
 
 def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
     """Build, lint, package and create the change set; review it."""
-    from litellm_cfn.build import build, default_out
-    from litellm_cfn.compiler import compile_platform
+    from litellm_cfn.compile.build import build, default_out
+    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy import Prepared, packaged_platform
 
     spec = target.spec
@@ -165,7 +165,7 @@ def execute_reviewed(
 
 def protected_ids(target: Target) -> dict[str, list[str]]:
     """The stateful logical ids the stack policies guard, per stack."""
-    from litellm_cfn.compiler import compile_platform
+    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy import stateful_ids
 
     return stateful_ids(compile_platform(target.spec))
@@ -240,7 +240,7 @@ def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
 
 def deletion_summary(spec: PlatformSpec) -> str:
     """What deleting the stacks removes and what it keeps, from the templates' policies."""
-    from litellm_cfn.compiler import ROOT_FILE, compile_platform
+    from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 
     kept: list[str] = []
     deleted = 0

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform
-from litellm_cfn.render import to_yaml
+from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.compile.render import to_yaml
 from litellm_cfn.review import NESTED_STACK
 
 MAX_INLINE_BODY = 51_200  # bytes CloudFormation accepts as TemplateBody

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from litellm_cfn.build import build
+from litellm_cfn.compile.build import build
 from litellm_cfn.spec import load_spec
 
 REPO = Path(__file__).resolve().parent.parent

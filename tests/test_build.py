@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from troposphere import MAX_RESOURCES, Template, ec2
 
-from litellm_cfn.build import build
-from litellm_cfn.compiler import CompiledPlatform
+from litellm_cfn.compile.build import build
+from litellm_cfn.compile.compiler import CompiledPlatform
+from litellm_cfn.compile.lint import lint_templates
+from litellm_cfn.compile.quotas import MAX_TEMPLATE_BYTES, quota_breaches
+from litellm_cfn.compile.writer import render
 from litellm_cfn.errors import BuildError, InputError
-from litellm_cfn.lint import lint_templates
-from litellm_cfn.quotas import MAX_TEMPLATE_BYTES, quota_breaches
 from litellm_cfn.spec import load_spec
-from litellm_cfn.writer import render
 from nested_stacks import STACKS
 from tests.conftest import BUILT_FILES, GOOD_FIXTURES, SPECS, spec_from
 

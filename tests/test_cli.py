@@ -152,7 +152,7 @@ def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
 
-    import litellm_cfn.build as build_module
+    import litellm_cfn.compile.build as build_module
 
     real = build_module.compile_platform
     monkeypatch.setattr(
@@ -165,7 +165,7 @@ def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path, monkeypatch):
 
 
 def test_a_template_past_a_count_quota_exits_1_with_one_line(tmp_path, monkeypatch):
-    import litellm_cfn.build as build_module
+    import litellm_cfn.compile.build as build_module
 
     crowded = stack("crowded", outputs=names("Out", 201))
     real = build_module.compile_platform
@@ -194,7 +194,7 @@ def test_debug_shows_the_traceback_instead(write_spec):
 
 
 def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(monkeypatch, tmp_path):
-    import litellm_cfn.build as build_module
+    import litellm_cfn.compile.build as build_module
 
     def explode(spec, stacks):
         raise RuntimeError("boom")

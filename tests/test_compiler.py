@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from troposphere import Output, Parameter, Tags, Template, ec2, eks, ssm
 
-from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.errors import BuildError, InternalError
 from tests.conftest import spec_from
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from litellm_cfn.build import build
+from litellm_cfn.compile.build import build
 from litellm_cfn.spec import load_spec
 from tests.conftest import REPO, SPECS
 from tests.regenerate_golden import GOLDEN, golden_folder

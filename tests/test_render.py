@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cfnlint.decode.cfn_yaml import loads as cfn_loads
 
-from litellm_cfn.compiler import compile_platform
-from litellm_cfn.render import to_yaml
+from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.compile.render import to_yaml
 from litellm_cfn.spec import load_spec
 from tests.conftest import GOOD_FIXTURES, SPECS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from tests.conftest import spec_from
 
 SEED_OUTPUTS = {

@@ -14,8 +14,8 @@ from dataclasses import asdict
 from typing import Any
 
 from litellm_cfn.catalog.template import PublishedVersion, catalog_stack_name, catalog_template
+from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, TEMPLATES_BUCKET
-from litellm_cfn.compiler import CompiledPlatform
 from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.spec import PlatformSpec
 
@@ -80,7 +80,7 @@ def catalog_body(
     spec: PlatformSpec, versions: list[PublishedVersion], compiled: CompiledPlatform
 ) -> str:
     """The catalog stack's template as YAML, around the launch role's template `build` wrote."""
-    from litellm_cfn.render import to_yaml
+    from litellm_cfn.compile.render import to_yaml
 
     if spec.catalog is None:
         raise InputError("the spec has no catalog section: add one to publish")

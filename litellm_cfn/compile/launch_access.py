@@ -22,8 +22,8 @@ from troposphere import Sub
 
 from litellm_cfn.compile.launch_actions import PASSED_TO, SERVICE_LINKED, TYPE_ACTIONS, UNSCOPED
 from litellm_cfn.compile.launch_scopes import Scopes, all_of
+from litellm_cfn.compile.tagging import PLATFORM_TAG
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.tagging import PLATFORM_TAG
 
 
 class PlatformScopes(Scopes):

@@ -17,8 +17,8 @@ from litellm_cfn.compile.launch_actions import (
     Footprint,
     TypeActions,
 )
+from litellm_cfn.compile.tagging import PLATFORM_TAG
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.tagging import PLATFORM_TAG
 from nested_stacks.base import secret_name
 from nested_stacks.secrets import REDIS_PASSWORD
 

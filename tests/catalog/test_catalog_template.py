@@ -6,10 +6,10 @@ from pathlib import Path
 
 from litellm_cfn.catalog.publish import catalog_body, catalog_parameters
 from litellm_cfn.catalog.template import PublishedVersion, catalog_template
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE
-from litellm_cfn.compiler import compile_platform
-from litellm_cfn.lint import lint_templates
-from litellm_cfn.render import to_yaml
+from litellm_cfn.compile.lint import lint_templates
+from litellm_cfn.compile.render import to_yaml
 from tests.conftest import spec_from
 
 CATALOG = """\

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.compile.launch_actions import TYPE_ACTIONS, UNSCOPED
 from litellm_cfn.compile.launch_role import (
     LAUNCH_ROLE_FILE,
@@ -13,8 +14,7 @@ from litellm_cfn.compile.launch_role import (
     document_size,
     policy_size,
 )
-from litellm_cfn.compiler import compile_platform
-from litellm_cfn.tagging import PLATFORM_TAG
+from litellm_cfn.compile.tagging import PLATFORM_TAG
 from tests.conftest import problems_of, spec_from
 
 CATALOG = """\

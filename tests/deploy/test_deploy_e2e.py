@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 import litellm_cfn.aws as aws_module
-import litellm_cfn.build as build_module
-import litellm_cfn.compiler as compiler_module
+import litellm_cfn.compile.build as build_module
+import litellm_cfn.compile.compiler as compiler_module
 import litellm_cfn.deploy as deploy_module
 from litellm_cfn.cli import cli
 from litellm_cfn.deploy import Deployer, stateful_ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from litellm_cfn.compiler import compile_platform
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.package import MAX_INLINE_BODY, object_url, package
 from tests.aws import REGION
 from tests.conftest import spec_from

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.spec.kubernetes_versions import DEFAULT_VERSION
 from nested_stacks import bastion
 from tests.conftest import spec_from

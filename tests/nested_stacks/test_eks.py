@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.spec.kubernetes_versions import DEFAULT_VERSION
 from nested_stacks import eks
 from tests.conftest import spec_from

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from litellm_cfn.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from nested_stacks import rds
 from tests.conftest import spec_from
 

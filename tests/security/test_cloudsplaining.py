@@ -17,7 +17,7 @@ import pytest
 from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.shared.exclusions import Exclusions
 
-from litellm_cfn.compiler import compile_platform
+from litellm_cfn.compile.compiler import compile_platform
 from tests.security.documents import Document, documents
 from tests.security.platforms import every_spec
 

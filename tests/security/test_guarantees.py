@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.compile.launch_actions import UNSCOPED
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE
-from litellm_cfn.compiler import compile_platform
 from litellm_cfn.spec import PlatformSpec
 from tests.conftest import REPO
 from tests.security.documents import documents

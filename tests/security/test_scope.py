@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from litellm_cfn.compiler import compile_platform
+from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.compile.tagging import PLATFORM_TAG
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.tagging import PLATFORM_TAG
 from tests.security.documents import documents
 from tests.security.platforms import every_spec
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from litellm_cfn import __version__
-from litellm_cfn.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.compile.quotas import quota_breaches
+from litellm_cfn.compile.render import to_yaml
 from litellm_cfn.errors import BuildError, InputError
-from litellm_cfn.quotas import quota_breaches
-from litellm_cfn.render import to_yaml
 
 MANIFEST = "manifest.json"
 GENERATOR = "litellm-cfn"

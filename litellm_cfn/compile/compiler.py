@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
+from litellm_cfn.compile.quotas import counted
+from litellm_cfn.compile.root_outputs import COMPOSED_OUTPUTS, ComposedOutput
+from litellm_cfn.compile.tagging import PLATFORM_TAG, apply_tags
 from litellm_cfn.errors import InternalError
-from litellm_cfn.quotas import counted
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.tagging import PLATFORM_TAG, apply_tags
 from nested_stacks import STACKS
 from nested_stacks.base import StackModule, new_template
-from nested_stacks.root_outputs import COMPOSED_OUTPUTS, ComposedOutput
 
 ROOT_FILE = "root.yaml"
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from litellm_cfn.compiler import compile_platform
+from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.compile.writer import (
+    MANIFEST,
+    RenderedTemplate,
+    manifest,
+    render,
+    replacing,
+    write_files,
+)
 from litellm_cfn.errors import BuildError, InputError
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.writer import MANIFEST, RenderedTemplate, manifest, render, replacing, write_files
 from nested_stacks import STACKS
 from nested_stacks.base import StackModule
 
@@ -50,7 +57,7 @@ def build(
 
 
 def _lint(stage: Path, files: list[str], region: str, out: Path) -> list[str]:
-    from litellm_cfn.lint import lint_templates
+    from litellm_cfn.compile.lint import lint_templates
 
     findings = lint_templates(stage, files, region)
     errors = [str(f) for f in findings if f.is_error]

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 # API calls (by operation) printed to stderr as JSON when the process ends.
 WRAPPER = """
 import collections, json, os, sys
-import litellm_cfn.aws as aws
+import litellm_cfn.deploy.aws as aws
 import litellm_cfn.compile.build as build
 import litellm_cfn.compile.compiler as compiler
 from nested_stacks import vpc

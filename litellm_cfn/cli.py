@@ -155,8 +155,8 @@ def _deployed_outputs(
     spec_path: Path, profile: str | None, region: str | None
 ) -> tuple[PlatformSpec, str, dict[str, str]]:
     """The spec, the region used and the deployed stack's outputs."""
-    from litellm_cfn.aws import aws_errors, client
-    from litellm_cfn.outputs import read_outputs
+    from litellm_cfn.deploy.aws import aws_errors, client
+    from litellm_cfn.deploy.outputs import read_outputs
     from litellm_cfn.spec import load_spec
 
     spec = load_spec(spec_path).spec
@@ -183,7 +183,7 @@ def _deployed_outputs(
 @_reports_errors
 def outputs(spec: Path, output_format: str, profile: str | None, region: str | None) -> None:
     """Print the deployed platform's outputs (root stack, completed from nested stacks)."""
-    from litellm_cfn.outputs import as_env, as_json, as_table
+    from litellm_cfn.deploy.outputs import as_env, as_json, as_table
 
     _, used_region, values = _deployed_outputs(spec, profile, region)
     if output_format == "json":

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from litellm_cfn.deploy_flow import (
+from litellm_cfn.deploy.flow import (
     EXIT_INTERRUPTED,
     approve_or_stop,
     artifact_bucket_for,
@@ -41,13 +41,13 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         region: str | None,
     ) -> None:
         """Publish SPEC's platform as a version of its Service Catalog product."""
-        from litellm_cfn.aws import aws_errors
         from litellm_cfn.catalog import publish as catalog
         from litellm_cfn.catalog.template import catalog_stack_name
         from litellm_cfn.compile.build import build, default_out
         from litellm_cfn.compile.compiler import compile_platform
+        from litellm_cfn.deploy.aws import aws_errors
+        from litellm_cfn.deploy.package import Packaged, package
         from litellm_cfn.errors import InputError
-        from litellm_cfn.package import Packaged, package
 
         catalog.check_version_name(version)
         target = load_target(spec, profile, region)
@@ -109,8 +109,8 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     @reports_errors
     def status(spec: Path, profile: str | None, region: str | None) -> None:
         """List the product's versions with their state and template hash."""
-        from litellm_cfn.aws import aws_errors, client
         from litellm_cfn.catalog.publish import catalog_ids, versions_table
+        from litellm_cfn.deploy.aws import aws_errors, client
 
         target = load_target(spec, profile, region)
         with aws_errors("read the catalog"):
@@ -126,8 +126,8 @@ def _after_publish(
 ) -> None:
     """Shares with organizational units, deprecation, and a check that shared accounts can
     read the templates."""
-    from litellm_cfn.aws import client
     from litellm_cfn.catalog import publish as catalog
+    from litellm_cfn.deploy.aws import client
 
     units = [t for t in platform.catalog.share_with if t.startswith("ou-")]
     if units or deprecate:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from litellm_cfn.deploy_flow import (
+from litellm_cfn.deploy.flow import (
     approve_or_stop,
     ask_to_execute,
     deletion_summary,
@@ -85,11 +85,15 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
                 f"--trust-account takes 12-digit account ids and --trust-organization an "
                 f"o-... id; got {', '.join(bad) or trust_organization}"
             )
-        from litellm_cfn.aws import aws_errors, client
-        from litellm_cfn.bootstrap import BOOTSTRAP_STACK, artifact_bucket, bootstrap_template
         from litellm_cfn.compile.render import to_yaml
-        from litellm_cfn.deploy import Deployer, poll_seconds
-        from litellm_cfn.package import Packaged
+        from litellm_cfn.deploy.aws import aws_errors, client
+        from litellm_cfn.deploy.bootstrap import (
+            BOOTSTRAP_STACK,
+            artifact_bucket,
+            bootstrap_template,
+        )
+        from litellm_cfn.deploy.changesets import Deployer, poll_seconds
+        from litellm_cfn.deploy.package import Packaged
 
         gc.enable()  # a deploy: see load_target
         poll = poll_seconds()
@@ -127,7 +131,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         region: str | None,
     ) -> None:
         """Show what deploying SPEC would change, root and nested stacks, without changing it."""
-        from litellm_cfn.aws import aws_errors
+        from litellm_cfn.deploy.aws import aws_errors
 
         target = load_target(spec, profile, region, output)
         stack = target.spec.stack_name
@@ -175,7 +179,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         region: str | None,
     ) -> None:
         """Build, review and deploy SPEC through a change set a person approves."""
-        from litellm_cfn.aws import aws_errors
+        from litellm_cfn.deploy.aws import aws_errors
 
         target = load_target(spec, profile, region, output)
         stack = target.spec.stack_name
@@ -220,7 +224,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
         region: str | None,
     ) -> None:
         """Execute a change set left by `deploy --no-execute` or `diff --keep`."""
-        from litellm_cfn.aws import aws_errors
+        from litellm_cfn.deploy.aws import aws_errors
 
         target = load_target(spec, profile, region)
         stack = target.spec.stack_name
@@ -239,7 +243,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     def watch(spec: Path, profile: str | None, region: str | None) -> None:
         """Stream the events of the stack's current (or last) operation until it settles, then
         set the strict stack policy again."""
-        from litellm_cfn.aws import aws_errors
+        from litellm_cfn.deploy.aws import aws_errors
 
         target = load_target(spec, profile, region)
         stack = target.spec.stack_name
@@ -268,7 +272,7 @@ def register(cli: click.Group, spec_argument: Any, with_aws: Any, reports_errors
     @reports_errors
     def destroy(spec: Path, yes: bool, profile: str | None, region: str | None) -> None:
         """Delete the platform's stacks; the database snapshot, secrets, keys and logs stay."""
-        from litellm_cfn.aws import aws_errors
+        from litellm_cfn.deploy.aws import aws_errors
 
         target = load_target(spec, profile, region)
         stack = target.spec.stack_name

@@ -81,7 +81,7 @@ def answer_first(monkeypatch: pytest.MonkeyPatch, operation: str, answers: list[
     clients with `answers` (parsed responses shaped like AWS's; one with "Error" is a failure),
     then let moto answer again. For the states moto never reaches, because it finishes every
     operation within the call: an operation in progress, a failed creation."""
-    import litellm_cfn.aws as aws_module
+    import litellm_cfn.deploy.aws as aws_module
 
     pending = list(answers)
     real = aws_module.client

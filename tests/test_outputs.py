@@ -8,7 +8,7 @@ import boto3
 from click.testing import CliRunner
 
 from litellm_cfn.cli import cli
-from litellm_cfn.outputs import as_env, read_outputs
+from litellm_cfn.deploy.outputs import as_env, read_outputs
 from tests.aws import REGION
 from tests.conftest import REPO
 from tests.kube.platform import MASTER_SECRET, OUTPUTS, deploy_outputs_stack

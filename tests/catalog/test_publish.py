@@ -234,8 +234,8 @@ def test_publish_then_republish_then_refuse_then_publish_a_second_version(publis
 
 
 def recorded_versions(spec_path) -> list[str]:
-    from litellm_cfn.bootstrap import artifact_bucket
     from litellm_cfn.catalog.publish import state_key
+    from litellm_cfn.deploy.bootstrap import artifact_bucket
     from litellm_cfn.spec import load_spec
 
     bucket = artifact_bucket(boto3.client("cloudformation", region_name=REGION))
@@ -269,7 +269,7 @@ def test_without_a_terminal_or_yes_publish_stops_deletes_its_change_set_and_reco
 def test_a_version_left_running_with_ctrl_c_is_recorded_and_completed_by_publishing_again(
     publishing, monkeypatch
 ):
-    from litellm_cfn.deploy import Deployer
+    from litellm_cfn.deploy.changesets import Deployer
 
     args = ["publish", str(publishing), "--yes", "--version"]
     assert CliRunner().invoke(cli, [*args, "1.0.0"]).exit_code == 0
@@ -324,7 +324,7 @@ def test_a_bad_version_name_is_refused_before_anything_happens(tmp_path, monkeyp
 def test_catalog_status_lists_the_products_versions(monkeypatch):
     # moto's CloudFormation creates no Service Catalog resources, and its Service Catalog has
     # no provisioning artifacts: both played back with Stubber.
-    import litellm_cfn.aws as aws_module
+    import litellm_cfn.deploy.aws as aws_module
 
     clients = {
         "cloudformation": boto3.client("cloudformation", region_name=REGION),
@@ -358,7 +358,7 @@ def test_catalog_status_lists_the_products_versions(monkeypatch):
 def test_bootstrap_lets_shared_accounts_and_the_organization_read_templates():
     from troposphere import encode_to_dict
 
-    from litellm_cfn.bootstrap import bootstrap_template
+    from litellm_cfn.deploy.bootstrap import bootstrap_template
 
     policy = encode_to_dict(bootstrap_template(("210987654321",), "o-abcdefghij"))
     statements = policy["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"][

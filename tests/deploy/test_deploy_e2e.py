@@ -17,14 +17,14 @@ import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
-import litellm_cfn.aws as aws_module
 import litellm_cfn.compile.build as build_module
 import litellm_cfn.compile.compiler as compiler_module
-import litellm_cfn.deploy as deploy_module
+import litellm_cfn.deploy.aws as aws_module
+import litellm_cfn.deploy.changesets as deploy_module
 from litellm_cfn.cli import cli
-from litellm_cfn.deploy import Deployer, stateful_ids
+from litellm_cfn.deploy.changesets import Deployer, stateful_ids
+from litellm_cfn.deploy.stack_state import stack_policy
 from litellm_cfn.spec import load_spec
-from litellm_cfn.stack_state import stack_policy
 from nested_stacks import vpc
 from tests.aws import REGION, answer_first
 from tests.conftest import REPO
@@ -348,7 +348,7 @@ def test_a_bucket_name_that_is_no_bucket_name_is_bad_input(platform):
 def test_declining_a_first_deploy_on_a_terminal_leaves_no_stack_and_no_change_set(
     platform, monkeypatch
 ):
-    import litellm_cfn.deploy_flow as flow
+    import litellm_cfn.deploy.flow as flow
 
     assert run("bootstrap", "--region", REGION).exit_code == 0
     # CliRunner's stdin is never a terminal: let the question be asked as on one.

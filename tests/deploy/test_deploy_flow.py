@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from litellm_cfn.deploy_flow import Target, execute_reviewed
+from litellm_cfn.deploy.flow import Target, execute_reviewed
+from litellm_cfn.deploy.review import Review
 from litellm_cfn.errors import LitellmCfnError
-from litellm_cfn.review import Review
 from tests.conftest import spec_from
 
 OBSOLETE = ClientError(

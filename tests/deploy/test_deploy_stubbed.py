@@ -13,11 +13,11 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
-import litellm_cfn.aws as aws_module
-from litellm_cfn.bootstrap import artifact_bucket
+import litellm_cfn.deploy.aws as aws_module
 from litellm_cfn.cli import cli
-from litellm_cfn.deploy import Deployer
-from litellm_cfn.deploy_flow import Target, refuse_unapproved
+from litellm_cfn.deploy.bootstrap import artifact_bucket
+from litellm_cfn.deploy.changesets import Deployer
+from litellm_cfn.deploy.flow import Target, refuse_unapproved
 from litellm_cfn.errors import LitellmCfnError
 from tests.conftest import REPO, spec_from
 

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from litellm_cfn.deploy import Deployer
+from litellm_cfn.deploy.changesets import Deployer
+from litellm_cfn.deploy.events import EventLog
 from litellm_cfn.errors import LitellmCfnError
-from litellm_cfn.events import EventLog
 
 T0 = datetime(2026, 11, 27, tzinfo=timezone.utc)
 ROOT = "arn:aws:cloudformation:us-east-1:123456789012:stack/litellm-prod/1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 
 from litellm_cfn.compile.compiler import compile_platform
-from litellm_cfn.package import MAX_INLINE_BODY, object_url, package
+from litellm_cfn.deploy.package import MAX_INLINE_BODY, object_url, package
 from tests.aws import REGION
 from tests.conftest import spec_from
 
@@ -57,7 +57,7 @@ def test_a_second_package_uploads_nothing_and_a_change_uploads_only_its_stack(aw
 
 def test_a_root_over_the_inline_limit_goes_by_url(aws, monkeypatch):
     s3 = s3_with_bucket()
-    monkeypatch.setattr("litellm_cfn.package.MAX_INLINE_BODY", 100)
+    monkeypatch.setattr("litellm_cfn.deploy.package.MAX_INLINE_BODY", 100)
     packaged = package(compile_platform(spec_from("name: demo\n")), s3, BUCKET, REGION, "p")
     assert packaged.root_body is None
     assert packaged.root_url == object_url(BUCKET, REGION, packaged.uploaded[-1])

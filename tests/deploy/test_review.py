@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from litellm_cfn.review import Review, render_json, render_text, stack_changes
+from litellm_cfn.deploy.review import Review, render_json, render_text, stack_changes
 
 NESTED_RDS = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/litellm-cfn-abc/rds"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from litellm_cfn.stack_state import change_set_name, next_step, stack_policy
+from litellm_cfn.deploy.stack_state import change_set_name, next_step, stack_policy
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import litellm_cfn.aws
+import litellm_cfn.deploy.aws
 from litellm_cfn.cli import cli
 from litellm_cfn.kube import MANIFESTS, VALUES
 from tests.conftest import REPO
@@ -30,7 +30,7 @@ def no_aws(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("kube --outputs made an AWS client")
 
-    monkeypatch.setattr(litellm_cfn.aws, "client", refuse)
+    monkeypatch.setattr(litellm_cfn.deploy.aws, "client", refuse)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
 
 

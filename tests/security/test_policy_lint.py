@@ -17,10 +17,10 @@ import pytest
 from parliament import analyze_policy_string
 from parliament.finding import Finding
 
-from litellm_cfn.bootstrap import bootstrap_template
 from litellm_cfn.catalog.template import PublishedVersion, catalog_template
 from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE
+from litellm_cfn.deploy.bootstrap import bootstrap_template
 from tests.security.documents import Document, documents
 from tests.security.platforms import every_spec
 

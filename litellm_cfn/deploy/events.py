@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from litellm_cfn.review import NESTED_STACK
+from litellm_cfn.deploy.review import NESTED_STACK
 
 TERMINAL_SUFFIXES = ("_COMPLETE", "_FAILED")
 

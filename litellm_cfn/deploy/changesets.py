@@ -15,12 +15,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
+from litellm_cfn.deploy.events import EventLog, watch
+from litellm_cfn.deploy.outputs import nested_stack_ids
+from litellm_cfn.deploy.package import Packaged, package
+from litellm_cfn.deploy.review import STATEFUL_TYPES, Review, StackReview, stack_changes
+from litellm_cfn.deploy.stack_state import (
+    CHANGE_SET_PREFIX,
+    change_set_name,
+    next_step,
+    stack_policy,
+)
 from litellm_cfn.errors import InputError, LitellmCfnError
-from litellm_cfn.events import EventLog, watch
-from litellm_cfn.outputs import nested_stack_ids
-from litellm_cfn.package import Packaged, package
-from litellm_cfn.review import STATEFUL_TYPES, Review, StackReview, stack_changes
-from litellm_cfn.stack_state import CHANGE_SET_PREFIX, change_set_name, next_step, stack_policy
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")

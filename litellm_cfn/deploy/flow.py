@@ -16,8 +16,8 @@ import click
 from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, LitellmCfnError
 
 if TYPE_CHECKING:
-    from litellm_cfn.deploy import Deployer, Prepared
-    from litellm_cfn.review import Review
+    from litellm_cfn.deploy.changesets import Deployer, Prepared
+    from litellm_cfn.deploy.review import Review
     from litellm_cfn.spec import PlatformSpec
 
 EXIT_INTERRUPTED = 130
@@ -47,12 +47,12 @@ def load_target(
     spec_path: Path, profile: str | None, region: str | None, output: str = "text"
 ) -> Target:
     """Load the spec and make the clients for its stack (progress to stderr for JSON)."""
-    from litellm_cfn.aws import client
+    from litellm_cfn.deploy.aws import client
 
     # Deploys watch stacks for many minutes: collect garbage again (main() turned it off
     # for the short commands).
     gc.enable()
-    from litellm_cfn.deploy import Deployer, poll_seconds
+    from litellm_cfn.deploy.changesets import Deployer, poll_seconds
     from litellm_cfn.spec import load_spec
 
     spec = load_spec(spec_path).spec
@@ -71,14 +71,14 @@ def colour_wanted() -> bool:
 
 def show_review(review: Review, output: str) -> None:
     """Print the review as text or JSON."""
-    from litellm_cfn.review import render_json, render_text
+    from litellm_cfn.deploy.review import render_json, render_text
 
     click.echo(render_json(review) if output == "json" else render_text(review, colour_wanted()))
 
 
 def show_no_changes(target: Target, output: str) -> None:
     """Say nothing changes; with JSON, stdout still carries a review (an empty one)."""
-    from litellm_cfn.review import Review
+    from litellm_cfn.deploy.review import Review
 
     if output == "json":
         show_review(Review(()), output)
@@ -87,7 +87,7 @@ def show_no_changes(target: Target, output: str) -> None:
 
 def artifact_bucket_for(target: Target, explicit: str | None) -> str:
     """The bucket to upload to: the one named, else the bootstrap stack's."""
-    from litellm_cfn.bootstrap import artifact_bucket
+    from litellm_cfn.deploy.bootstrap import artifact_bucket
 
     if explicit:
         return explicit
@@ -104,7 +104,7 @@ def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepar
     """Build, lint, package and create the change set; review it."""
     from litellm_cfn.compile.build import build, default_out
     from litellm_cfn.compile.compiler import compile_platform
-    from litellm_cfn.deploy import Prepared, packaged_platform
+    from litellm_cfn.deploy.changesets import Prepared, packaged_platform
 
     spec = target.spec
     build(spec, default_out(spec), lint=True)
@@ -147,8 +147,8 @@ def execute_reviewed(
     target: Target, change_set: str, change_type: str, review: Review, allowed: tuple
 ) -> None:
     """Guard, execute, watch, then re-guard and print the outputs."""
-    from litellm_cfn.outputs import as_table, read_outputs
-    from litellm_cfn.review import NESTED_STACK
+    from litellm_cfn.deploy.outputs import as_table, read_outputs
+    from litellm_cfn.deploy.review import NESTED_STACK
 
     spec = target.spec
     protected = protected_ids(target)
@@ -166,7 +166,7 @@ def execute_reviewed(
 def protected_ids(target: Target) -> dict[str, list[str]]:
     """The stateful logical ids the stack policies guard, per stack."""
     from litellm_cfn.compile.compiler import compile_platform
-    from litellm_cfn.deploy import stateful_ids
+    from litellm_cfn.deploy.changesets import stateful_ids
 
     return stateful_ids(compile_platform(target.spec))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform
 from litellm_cfn.compile.render import to_yaml
-from litellm_cfn.review import NESTED_STACK
+from litellm_cfn.deploy.review import NESTED_STACK
 
 MAX_INLINE_BODY = 51_200  # bytes CloudFormation accepts as TemplateBody
 

@@ -7,8 +7,8 @@ import shlex
 from typing import Any
 
 from litellm_cfn.compile.root_outputs import DEPLOY_SCRIPT_VARIABLES
+from litellm_cfn.deploy.review import NESTED_STACK
 from litellm_cfn.errors import LitellmCfnError
-from litellm_cfn.review import NESTED_STACK
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

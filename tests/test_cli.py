@@ -207,7 +207,7 @@ def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(monkeypa
 
 
 def test_a_prompt_ended_by_ctrl_c_or_eof_aborts_as_click_does_not_as_a_bug():
-    from litellm_cfn.cli import _reports_errors
+    from litellm_cfn.cli.options import reports_errors as _reports_errors
 
     @click.command()
     @_reports_errors

@@ -1,0 +1,51 @@
+"""The console-script entry point, tuned for a short-lived process."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+from typing import NoReturn
+
+import click
+
+from litellm_cfn.cli.group import cli
+from litellm_cfn.errors import EXIT_FAILED
+
+
+def main() -> None:
+    """Console-script entry point, tuned for a short-lived process.
+
+    Measured on `build --no-lint` (see bench/): discovering pydantic plugins scans every
+    installed distribution's entry points, garbage collection runs many times while pydantic
+    and troposphere import, and tearing the interpreter down frees every object one by one.
+    Together they were a fifth of the run. None is needed: the spec models use no plugins,
+    and the operating system reclaims a finished process's memory at once. Every command has
+    returned, and closed its files, by the time the process exits.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    gc.disable()
+    try:
+        cli(prog_name="litellm-cfn")
+        code = 0
+    except SystemExit as exit:
+        code = _exit_code(exit.code)
+    _flush_and_exit(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    click.echo(str(code), err=True)
+    return EXIT_FAILED
+
+
+def _flush_and_exit(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        # The reader went away (`| head`) or the stream is closed: nothing left to keep.
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -1,0 +1,62 @@
+"""What every command shares: the SPEC argument, the AWS options, and the one error
+handler at the CLI edge (a LitellmCfnError becomes its message and exit code)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from litellm_cfn.errors import EXIT_FAILED, LitellmCfnError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_SPEC = "platform.yaml"
+
+spec_argument = click.argument(
+    "spec", default=DEFAULT_SPEC, required=False, type=click.Path(dir_okay=True, path_type=Path)
+)
+
+
+def reports_errors(command: F) -> F:
+    """The one error handler: a LitellmCfnError becomes its message and exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except LitellmCfnError as error:
+            if debug:
+                raise
+            click.echo(str(error), err=True)
+            sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own ends of a command (Abort: Ctrl-C or EOF at a prompt)
+        except Exception as error:
+            if debug:
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {str(error)[:300]}\n"
+                "this is a bug in litellm-cfn; rerun with --debug for the traceback and report it",
+                err=True,
+            )
+            sys.exit(EXIT_FAILED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+aws_options = (
+    click.option("--profile", help="AWS profile (default: the standard credential chain)."),
+    click.option("--region", help="AWS region (default: the spec's region)."),
+)
+
+
+def with_aws_options(command: F) -> F:
+    for option in reversed(aws_options):
+        command = option(command)
+    return command

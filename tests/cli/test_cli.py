@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from litellm_cfn import __version__
 from litellm_cfn.errors import SpecError
+from tests.compile.test_build import broken_stack
+from tests.compile.test_compiler import names, stack
 from tests.conftest import BUILT_FILES, REPO
-from tests.test_build import broken_stack
-from tests.test_compiler import names, stack
 
 PLATFORM = str(REPO / "specs" / "platform.yaml")
 

@@ -7,6 +7,10 @@ from typing import Protocol
 from troposphere import AWSObject, Parameter, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
+from nested_stacks.wiring import (
+    DATABASE_SUBNET_IDS,
+    VPC_ID,
+)
 
 
 class StackModule(Protocol):
@@ -92,11 +96,11 @@ def database_tier_parameters(template: Template) -> tuple[Parameter, Parameter]:
     """The VPC and its database subnets, which the VPC stack outputs: where the stateful
     services (the database, the cache) live."""
     vpc_id = template.add_parameter(
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
+        Parameter(VPC_ID.name, Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
     )
     subnets = template.add_parameter(
         Parameter(
-            "DatabaseSubnetIds",
+            DATABASE_SUBNET_IDS.name,
             Type="List<AWS::EC2::Subnet::Id>",
             Description="Database subnets (no route out of the VPC).",
         )

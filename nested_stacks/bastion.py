@@ -29,7 +29,7 @@ from troposphere import (
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.eks import ami_type_for
 from nested_stacks.base import ROOT_DEVICE, new_template, resource_name, tcp_to_tier
-from nested_stacks.cache import CACHE_PORT
+from nested_stacks.cache import REDIS_PORT
 from nested_stacks.eks.cluster import KUBERNETES_API_PORT
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.policies import (
@@ -40,6 +40,16 @@ from nested_stacks.policies import (
     service_trust,
 )
 from nested_stacks.rds import POSTGRES_PORT
+from nested_stacks.wiring import (
+    BASTION_INSTANCE_ID,
+    BASTION_PORT_FORWARD_COMMAND,
+    BASTION_SSM_CONNECT_COMMAND,
+    EKS_CLUSTER_ARN,
+    EKS_CLUSTER_NAME,
+    EKS_CONTROL_PLANE_SECURITY_GROUP_ID,
+    PRIVATE_SUBNET_IDS,
+    VPC_ID,
+)
 
 NAME = "bastion"
 
@@ -77,18 +87,22 @@ def build(spec: PlatformSpec) -> Template:
     inputs = {
         name: template.add_parameter(Parameter(name, Type=kind, Description=description))
         for name, kind, description in (
-            ("VpcId", "AWS::EC2::VPC::Id", "The platform's VPC."),
-            ("PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", "The first one hosts the bastion."),
-            ("EksClusterName", "String", "The cluster kubectl talks to."),
-            ("EksClusterArn", "String", "The cluster the bastion may describe."),
+            (VPC_ID.name, "AWS::EC2::VPC::Id", "The platform's VPC."),
             (
-                "EksControlPlaneSecurityGroupId",
+                PRIVATE_SUBNET_IDS.name,
+                "List<AWS::EC2::Subnet::Id>",
+                "The first one hosts the bastion.",
+            ),
+            (EKS_CLUSTER_NAME.name, "String", "The cluster kubectl talks to."),
+            (EKS_CLUSTER_ARN.name, "String", "The cluster the bastion may describe."),
+            (
+                EKS_CONTROL_PLANE_SECURITY_GROUP_ID.name,
                 "AWS::EC2::SecurityGroup::Id",
                 "Admits the bastion to the Kubernetes API.",
             ),
         )
     }
-    bastion_role = template.add_resource(_role(spec, Ref(inputs["EksClusterArn"])))
+    bastion_role = template.add_resource(_role(spec, Ref(inputs[EKS_CLUSTER_ARN.name])))
     profile = template.add_resource(
         iam.InstanceProfile(
             "BastionInstanceProfile",
@@ -103,13 +117,13 @@ def build(spec: PlatformSpec) -> Template:
     key = customer_managed_key(
         template, spec, "BastionVolumeKey", "bastion-volume", "bastion root volume", users=[]
     )
-    security_group = template.add_resource(_security_group(spec, Ref(inputs["VpcId"])))
+    security_group = template.add_resource(_security_group(spec, Ref(inputs[VPC_ID.name])))
     # The private endpoint admits nothing by default: without this rule kubectl on the
     # bastion times out (EKS User Guide, "Cluster endpoint access", private access).
     template.add_resource(
         ec2.SecurityGroupIngress(
             "BastionToKubernetesApi",
-            GroupId=Ref(inputs["EksControlPlaneSecurityGroupId"]),
+            GroupId=Ref(inputs[EKS_CONTROL_PLANE_SECURITY_GROUP_ID.name]),
             IpProtocol="tcp",
             FromPort=KUBERNETES_API_PORT,
             ToPort=KUBERNETES_API_PORT,
@@ -122,7 +136,7 @@ def build(spec: PlatformSpec) -> Template:
             "Bastion",
             ImageId=Ref(image),
             InstanceType=spec.bastion.instance_type,
-            SubnetId=Select(0, Ref(inputs["PrivateSubnetIds"])),
+            SubnetId=Select(0, Ref(inputs[PRIVATE_SUBNET_IDS.name])),
             SecurityGroupIds=[Ref(security_group)],
             IamInstanceProfile=Ref(profile),
             MetadataOptions=ec2.MetadataOptions(
@@ -140,14 +154,14 @@ def build(spec: PlatformSpec) -> Template:
                     ),
                 )
             ],
-            UserData=Base64(Sub(user_data(spec), ClusterName=Ref(inputs["EksClusterName"]))),
+            UserData=Base64(Sub(user_data(spec), ClusterName=Ref(inputs[EKS_CLUSTER_NAME.name]))),
             Tags=Tags(Name=resource_name(spec, "bastion")),
         )
     )
     template.add_resource(
         cluster_access_entry(
             "BastionAccessEntry",
-            Ref(inputs["EksClusterName"]),
+            Ref(inputs[EKS_CLUSTER_NAME.name]),
             GetAtt(bastion_role, "Arn"),
             ACCESS_POLICY,
         )
@@ -190,7 +204,7 @@ def _security_group(spec: PlatformSpec, vpc_id: Ref) -> ec2.SecurityGroup:
             Description="HTTPS: SSM, the Kubernetes API, kubectl and helm downloads",
         ),
         *tcp_to_tier(spec, "database", POSTGRES_PORT, "PostgreSQL in"),
-        *(tcp_to_tier(spec, "database", CACHE_PORT, "The cache in") if spec.cache.enabled else []),
+        *(tcp_to_tier(spec, "database", REDIS_PORT, "The cache in") if spec.cache.enabled else []),
     ]
     return ec2.SecurityGroup(
         "BastionSecurityGroup",
@@ -253,10 +267,10 @@ def _outputs(template: Template, instance: ec2.Instance) -> None:
         ' --parameters \'{"portNumber":["8080"],"localPortNumber":["8080"],"host":["localhost"]}\''
     )
     for name, description, value in (
-        ("BastionInstanceId", "The bastion instance", Ref(instance)),
-        ("BastionSsmConnectCommand", "Open a shell on the bastion", Sub(session)),
+        (BASTION_INSTANCE_ID.name, "The bastion instance", Ref(instance)),
+        (BASTION_SSM_CONNECT_COMMAND.name, "Open a shell on the bastion", Sub(session)),
         (
-            "BastionPortForwardCommand",
+            BASTION_PORT_FORWARD_COMMAND.name,
             "Forward localhost:8080 to the bastion's localhost:8080 (run llm-ui there first)",
             Sub(forward),
         ),

@@ -32,12 +32,19 @@ from nested_stacks.base import (
 )
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.logs import encrypted_log_groups
+from nested_stacks.wiring import (
+    CACHE_ENDPOINT,
+    CACHE_PORT,
+    CACHE_REPLICATION_GROUP_ID,
+    CACHE_SECURITY_GROUP_ID,
+    REDIS_PASSWORD_SECRET_ARN,
+)
 
 NAME = "cache"
 
 # The Valkey and Redis OSS default port (ElastiCache User Guide, "Finding connection
 # endpoints", Endpoints.html).
-CACHE_PORT = 6379
+REDIS_PORT = 6379
 # Both log types ElastiCache delivers for Valkey 7.2+ and Redis OSS 6.2+ (ElastiCache User
 # Guide, "Log delivery", Log_Delivery.html).
 LOG_TYPES = ("slow-log", "engine-log")
@@ -59,7 +66,7 @@ def build(spec: PlatformSpec) -> Template:
     vpc_id, subnets = database_tier_parameters(template)
     password = template.add_parameter(
         Parameter(
-            "RedisPasswordSecretArn",
+            REDIS_PASSWORD_SECRET_ARN.name,
             Type="String",
             Description="The secret holding the Redis password, the group's AUTH token.",
         )
@@ -81,7 +88,7 @@ def build(spec: PlatformSpec) -> Template:
             # Fixed text: a group's description cannot change without replacing the group.
             GroupDescription=f"{spec.stack_name}: the cache from the private subnets only",
             VpcId=Ref(vpc_id),
-            SecurityGroupIngress=from_private_subnets(spec, CACHE_PORT, "The cache"),
+            SecurityGroupIngress=from_private_subnets(spec, REDIS_PORT, "The cache"),
             SecurityGroupEgress=no_egress("No egress: the cache starts no connections"),
             Tags=Tags(Name=resource_name(spec, "cache")),
         )
@@ -113,20 +120,20 @@ def build(spec: PlatformSpec) -> Template:
     if spec.cache.snapshot_retention_days == 0:
         spec_asked_for(group, "CKV_AWS_134", "cache.snapshot_retention_days is 0 in the spec")
     for name, description, value in (
-        ("CacheEndpoint", "Primary endpoint of the cache (TLS)", "PrimaryEndPoint.Address"),
-        ("CachePort", "Port of the cache", "PrimaryEndPoint.Port"),
+        (CACHE_ENDPOINT.name, "Primary endpoint of the cache (TLS)", "PrimaryEndPoint.Address"),
+        (CACHE_PORT.name, "Port of the cache", "PrimaryEndPoint.Port"),
     ):
         template.add_output(Output(name, Description=description, Value=GetAtt(group, value)))
     template.add_output(
         Output(
-            "CacheReplicationGroupId",
+            CACHE_REPLICATION_GROUP_ID.name,
             Description="The replication group, for ElastiCache commands (AUTH rotation)",
             Value=Ref(group),
         )
     )
     template.add_output(
         Output(
-            "CacheSecurityGroupId",
+            CACHE_SECURITY_GROUP_ID.name,
             Description="Security group of the cache",
             Value=Ref(security_group),
         )
@@ -156,7 +163,7 @@ def _group_properties(
         "NumCacheClusters": 1 + spec.cache_replicas,
         "MultiAZEnabled": multi_az,
         "AutomaticFailoverEnabled": multi_az,
-        "Port": CACHE_PORT,
+        "Port": REDIS_PORT,
         "CacheSubnetGroupName": Ref(subnet_group),
         "SecurityGroupIds": [Ref(security_group)],
         "TransitEncryptionEnabled": True,

@@ -19,18 +19,32 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import new_template
 from nested_stacks.policies import irsa_trust, role
+from nested_stacks.wiring import (
+    DB_CONNECTION_SECRET_ARN,
+    EKS_OIDC_ISSUER,
+    EKS_OIDC_PROVIDER_ARN,
+    EXTERNAL_SECRETS_ROLE_ARN,
+    LITELLM_ROLE_ARN,
+    LITELLM_SECRETS_KEY_ARN,
+    MASTER_KEY_SECRET_ARN,
+    RDS_KEY_ARN,
+    RDS_MASTER_USER_SECRET_ARN,
+    RDS_RESOURCE_ID,
+    REDIS_PASSWORD_SECRET_ARN,
+    SALT_KEY_SECRET_ARN,
+)
 
 NAME = "iam"
 
 # What the External Secrets Operator reads, by the output names of the stacks that make them.
 SECRET_ARNS = (
-    "LitellmMasterKeySecretArn",
-    "LitellmSaltKeySecretArn",
-    "RedisPasswordSecretArn",
-    "DbConnectionSecretArn",
-    "RdsMasterUserSecretArn",
+    MASTER_KEY_SECRET_ARN.name,
+    SALT_KEY_SECRET_ARN.name,
+    REDIS_PASSWORD_SECRET_ARN.name,
+    DB_CONNECTION_SECRET_ARN.name,
+    RDS_MASTER_USER_SECRET_ARN.name,
 )
-SECRET_KEY_ARNS = ("LitellmSecretsKeyArn", "RdsKeyArn")
+SECRET_KEY_ARNS = (LITELLM_SECRETS_KEY_ARN.name, RDS_KEY_ARN.name)
 
 
 def enabled(spec: PlatformSpec) -> bool:
@@ -44,16 +58,18 @@ def build(spec: PlatformSpec) -> Template:
     inputs = {
         name: Ref(template.add_parameter(Parameter(name, Type="String", Description=description)))
         for name, description in (
-            ("EksOidcProviderArn", "The cluster's IAM OIDC provider."),
-            ("EksOidcIssuer", "The cluster's OIDC issuer, without https://."),
-            ("RdsResourceId", "The database instance's DbiResourceId."),
+            (EKS_OIDC_PROVIDER_ARN.name, "The cluster's IAM OIDC provider."),
+            (EKS_OIDC_ISSUER.name, "The cluster's OIDC issuer, without https://."),
+            (RDS_RESOURCE_ID.name, "The database instance's DbiResourceId."),
             *((arn, "A secret External Secrets reads.") for arn in SECRET_ARNS),
             *((arn, "A key those secrets are encrypted with.") for arn in SECRET_KEY_ARNS),
         )
     }
 
     def trust(service_account: str) -> Sub:
-        return irsa_trust(inputs["EksOidcProviderArn"], inputs["EksOidcIssuer"], service_account)
+        return irsa_trust(
+            inputs[EKS_OIDC_PROVIDER_ARN.name], inputs[EKS_OIDC_ISSUER.name], service_account
+        )
 
     litellm = template.add_resource(
         role(
@@ -63,7 +79,7 @@ def build(spec: PlatformSpec) -> Template:
             trust(spec.iam.litellm_service_account),
             policies=[
                 ("invoke-bedrock-models", _invoke_models(spec)),
-                ("connect-to-database", _connect_to_database(spec, inputs["RdsResourceId"])),
+                ("connect-to-database", _connect_to_database(spec, inputs[RDS_RESOURCE_ID.name])),
             ],
         )
     )
@@ -79,14 +95,14 @@ def build(spec: PlatformSpec) -> Template:
     )
     template.add_output(
         Output(
-            "LitellmBedrockRoleArn",
+            LITELLM_ROLE_ARN.name,
             Description="IRSA role for LiteLLM's service account (Bedrock)",
             Value=GetAtt(litellm, "Arn"),
         )
     )
     template.add_output(
         Output(
-            "ExternalSecretsRoleArn",
+            EXTERNAL_SECRETS_ROLE_ARN.name,
             Description="IRSA role for the External Secrets Operator's service account",
             Value=GetAtt(external_secrets, "Arn"),
         )

@@ -41,6 +41,17 @@ from nested_stacks.base import (
 from nested_stacks.encryption import customer_managed_key
 from nested_stacks.logs import encrypted_log_groups
 from nested_stacks.policies import aws_managed_policy, regional_arn, role, service_trust
+from nested_stacks.wiring import (
+    DB_CONNECTION_SECRET_ARN,
+    DB_CONNECTION_SECRET_NAME,
+    RDS_DATABASE_NAME,
+    RDS_ENDPOINT,
+    RDS_KEY_ARN,
+    RDS_MASTER_USER_SECRET_ARN,
+    RDS_PORT,
+    RDS_RESOURCE_ID,
+    RDS_SECURITY_GROUP_ID,
+)
 
 NAME = "rds"
 
@@ -249,22 +260,22 @@ def _outputs(
     connection: secretsmanager.Secret,
 ) -> None:
     for name, description, value in (
-        ("RdsEndpoint", "PostgreSQL host name", GetAtt(database, "Endpoint.Address")),
-        ("RdsPort", "PostgreSQL port", GetAtt(database, "Endpoint.Port")),
-        ("RdsDatabaseName", "Database LiteLLM uses", spec.rds.database_name),
+        (RDS_ENDPOINT.name, "PostgreSQL host name", GetAtt(database, "Endpoint.Address")),
+        (RDS_PORT.name, "PostgreSQL port", GetAtt(database, "Endpoint.Port")),
+        (RDS_DATABASE_NAME.name, "Database LiteLLM uses", spec.rds.database_name),
         (
-            "RdsMasterUserSecretArn",
+            RDS_MASTER_USER_SECRET_ARN.name,
             "Secret where RDS keeps and rotates the master password",
             GetAtt(database, "MasterUserSecret.SecretArn"),
         ),
         (
-            "RdsResourceId",
+            RDS_RESOURCE_ID.name,
             "DbiResourceId: names the instance in rds-db:connect ARNs",
             GetAtt(database, "DbiResourceId"),
         ),
-        ("RdsKeyArn", "KMS key of the database and its secrets", GetAtt(key, "Arn")),
-        ("RdsSecurityGroupId", "Security group of the database", Ref(security_group)),
-        ("DbConnectionSecretArn", "Secret with the connection parts", Ref(connection)),
-        ("DbConnectionSecretName", "Name of that secret", secret_name(spec, "db-connection")),
+        (RDS_KEY_ARN.name, "KMS key of the database and its secrets", GetAtt(key, "Arn")),
+        (RDS_SECURITY_GROUP_ID.name, "Security group of the database", Ref(security_group)),
+        (DB_CONNECTION_SECRET_ARN.name, "Secret with the connection parts", Ref(connection)),
+        (DB_CONNECTION_SECRET_NAME.name, "Name of that secret", secret_name(spec, "db-connection")),
     ):
         template.add_output(Output(name, Description=description, Value=value))

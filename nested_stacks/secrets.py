@@ -20,6 +20,16 @@ from troposphere import GetAtt, Output, Ref, Template, secretsmanager
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks.base import RETAIN, new_template, secret_name
 from nested_stacks.encryption import customer_managed_key
+from nested_stacks.wiring import (
+    LITELLM_SECRETS_KEY_ARN,
+    MASTER_KEY_SECRET_ARN,
+    MASTER_KEY_SECRET_NAME,
+    REDIS_PASSWORD_SECRET_ARN,
+    REDIS_PASSWORD_SECRET_NAME,
+    SALT_KEY_SECRET_ARN,
+    SALT_KEY_SECRET_NAME,
+    Wire,
+)
 
 NAME = "secrets"
 
@@ -35,11 +45,14 @@ GENERATION = {
 
 @dataclass(frozen=True)
 class GeneratedSecret:
-    """One generated LiteLLM secret: logical id, name suffix and what it is for."""
+    """One generated LiteLLM secret: logical id, name suffix, what it is for, and the outputs
+    giving its ARN and its name."""
 
     logical_id: str
     name: str
     purpose: str
+    arn_output: Wire
+    name_output: Wire
 
 
 # Also the cache's AUTH token: letters and digits fit ElastiCache's rules (16 to 128
@@ -47,9 +60,27 @@ class GeneratedSecret:
 REDIS_PASSWORD = "redis-password"
 
 SECRETS = (
-    GeneratedSecret("LitellmMasterKeySecret", "master-key", "LiteLLM master key (sk- is prefixed)"),
-    GeneratedSecret("LitellmSaltKeySecret", "salt-key", "LiteLLM salt key: must never change"),
-    GeneratedSecret("RedisPasswordSecret", REDIS_PASSWORD, "Redis password (the cache's AUTH)"),
+    GeneratedSecret(
+        "LitellmMasterKeySecret",
+        "master-key",
+        "LiteLLM master key (sk- is prefixed)",
+        MASTER_KEY_SECRET_ARN,
+        MASTER_KEY_SECRET_NAME,
+    ),
+    GeneratedSecret(
+        "LitellmSaltKeySecret",
+        "salt-key",
+        "LiteLLM salt key: must never change",
+        SALT_KEY_SECRET_ARN,
+        SALT_KEY_SECRET_NAME,
+    ),
+    GeneratedSecret(
+        "RedisPasswordSecret",
+        REDIS_PASSWORD,
+        "Redis password (the cache's AUTH)",
+        REDIS_PASSWORD_SECRET_ARN,
+        REDIS_PASSWORD_SECRET_NAME,
+    ),
 )
 
 
@@ -80,22 +111,23 @@ def build(spec: PlatformSpec) -> Template:
                 GenerateSecretString=secretsmanager.GenerateSecretString(**GENERATION),
             )
         )
-        stem = secret.logical_id.removesuffix("Secret")
         template.add_output(
             Output(
-                f"{stem}SecretArn", Description=f"ARN of the {secret.purpose}", Value=Ref(resource)
+                secret.arn_output.name,
+                Description=f"ARN of the {secret.purpose}",
+                Value=Ref(resource),
             )
         )
         template.add_output(
             Output(
-                f"{stem}SecretName",
+                secret.name_output.name,
                 Description=f"Name of the {secret.purpose}",
                 Value=secret_name(spec, secret.name),
             )
         )
     template.add_output(
         Output(
-            "LitellmSecretsKeyArn",
+            LITELLM_SECRETS_KEY_ARN.name,
             Description="KMS key encrypting LiteLLM's secrets",
             Value=GetAtt(key, "Arn"),
         )

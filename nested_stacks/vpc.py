@@ -17,10 +17,22 @@ from litellm_cfn.spec.network import PlannedSubnet
 from nested_stacks.base import new_template, resource_name
 from nested_stacks.logs import encrypted_log_group
 from nested_stacks.policies import regional_arn, role, service_trust
+from nested_stacks.wiring import (
+    DATABASE_SUBNET_IDS,
+    PRIVATE_SUBNET_IDS,
+    PUBLIC_SUBNET_IDS,
+    VPC_CIDR,
+    VPC_ID,
+)
 
 NAME = "vpc"
 
 _TIER_IDS = {"public": "Public", "private": "Private", "database": "Database"}
+SUBNET_IDS = {
+    "public": PUBLIC_SUBNET_IDS,
+    "private": PRIVATE_SUBNET_IDS,
+    "database": DATABASE_SUBNET_IDS,
+}
 # Where Kubernetes load balancer controllers look for subnets.
 _ELB_ROLE_TAGS = {"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"}
 
@@ -261,14 +273,14 @@ def _flow_logs(template: Template, spec: PlatformSpec, vpc: ec2.VPC) -> None:
 
 
 def _outputs(template: Template, vpc: ec2.VPC, **tiers: list[ec2.Subnet]) -> None:
-    template.add_output(Output("VpcId", Description="VPC id", Value=Ref(vpc)))
+    template.add_output(Output(VPC_ID.name, Description="VPC id", Value=Ref(vpc)))
     template.add_output(
-        Output("VpcCidr", Description="VPC IPv4 CIDR block", Value=GetAtt(vpc, "CidrBlock"))
+        Output(VPC_CIDR.name, Description="VPC IPv4 CIDR block", Value=GetAtt(vpc, "CidrBlock"))
     )
     for tier, subnets in tiers.items():
         template.add_output(
             Output(
-                f"{_TIER_IDS[tier]}SubnetIds",
+                SUBNET_IDS[tier].name,
                 Description=f"{tier.capitalize()} subnet ids, comma-separated, in zone order",
                 Value=Join(",", [Ref(s) for s in subnets]),
             )

@@ -9,18 +9,19 @@ Each `TemplateURL` is the nested file's relative path, the input form of
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Output, Sub, Template, cloudformation
 
+from litellm_cfn.compile import wires
 from litellm_cfn.compile.quotas import counted
-from litellm_cfn.compile.root_outputs import COMPOSED_OUTPUTS, ComposedOutput
+from litellm_cfn.compile.root_outputs import COMPOSED_OUTPUTS
 from litellm_cfn.compile.tagging import PLATFORM_TAG, apply_tags
 from litellm_cfn.errors import InternalError
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks import STACKS
 from nested_stacks.base import StackModule, new_template
+from nested_stacks.wiring import DECLARED, Wiring
 
 ROOT_FILE = "root.yaml"
 
@@ -51,9 +52,9 @@ def stack_file(name: str) -> str:
 
 
 def compile_platform(
-    spec: PlatformSpec, stacks: tuple[StackModule, ...] = STACKS
+    spec: PlatformSpec, stacks: tuple[StackModule, ...] = STACKS, wiring: Wiring = DECLARED
 ) -> CompiledPlatform:
-    """Build every enabled nested stack and the root that wires them."""
+    """Build every enabled nested stack and the root that wires them as `wiring` declares."""
     nested: dict[str, Template] = {}
     for module in stacks:
         if module.NAME in nested:
@@ -62,7 +63,7 @@ def compile_platform(
             with counted(stack_file(module.NAME)):
                 nested[module.NAME] = module.build(spec)
     with counted(ROOT_FILE):
-        root = _root(spec, nested)
+        root = _root(spec, nested, wiring)
     templates = {ROOT_FILE: root} | {stack_file(name): t for name, t in nested.items()}
     for template in templates.values():
         apply_tags(template, {PLATFORM_TAG: spec.stack_name} | dict(spec.tags))
@@ -84,40 +85,19 @@ def _companions(spec: PlatformSpec, templates: dict[str, Template]) -> dict[str,
     return {LAUNCH_ROLE_FILE: launch_role}
 
 
-def _producers(nested: dict[str, Template]) -> dict[str, str]:
-    """Which stack gives each output name; a name given twice is a bug in the stack modules."""
-    producers: dict[str, str] = {}
-    for name, template in nested.items():
-        for output in template.outputs:
-            if output in producers:
-                raise InternalError(f"stacks {producers[output]} and {name} both output {output}")
-            producers[output] = name
-    return producers
-
-
-def _wired_parameters(
-    name: str, template: Template, producers: dict[str, str]
-) -> dict[str, GetAtt]:
-    wired = {}
-    for parameter_name, parameter in template.parameters.items():
-        producer = producers.get(parameter_name)
-        if producer is not None and producer != name:
-            wired[parameter_name] = GetAtt(stack_logical_id(producer), f"Outputs.{parameter_name}")
-        elif "Default" not in parameter.properties:
-            raise InternalError(
-                f"stack {name} takes parameter {parameter_name}, which no enabled stack outputs"
-            )
-    return wired
-
-
-def _root(spec: PlatformSpec, nested: dict[str, Template]) -> Template:
+def _root(spec: PlatformSpec, nested: dict[str, Template], wiring: Wiring) -> Template:
     root = new_template(spec, "root stack wiring the nested stacks")
     # TemplateURLs are relative file paths on purpose (deploy uploads and rewrites them, as
     # `aws cloudformation package` does); W3002 only warns that they need that step.
     root.set_metadata({"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}})
-    producers = _producers(nested)
+    producers = wires.producers(nested, wiring)
     for name, template in nested.items():
-        parameters = _wired_parameters(name, template, producers)
+        parameters = {
+            parameter: GetAtt(stack_logical_id(producer), f"Outputs.{parameter}")
+            for parameter, producer in wires.parameter_sources(
+                name, template, producers, wiring
+            ).items()
+        }
         root.add_resource(
             cloudformation.Stack(
                 stack_logical_id(name),
@@ -135,16 +115,9 @@ def _root(spec: PlatformSpec, nested: dict[str, Template]) -> Template:
             )
         )
     for composed in COMPOSED_OUTPUTS:
-        value = _composed_value(composed, producers)
-        if value is not None:
+        inputs = wires.composed_inputs(composed, producers, wiring)
+        if inputs is not None:
+            variables = {n: GetAtt(stack_logical_id(p), f"Outputs.{n}") for n, p in inputs.items()}
+            value = Sub(composed.text, **variables)
             root.add_output(Output(composed.name, Description=composed.description, Value=value))
     return root
-
-
-def _composed_value(composed: ComposedOutput, producers: dict[str, str]) -> Sub | None:
-    """The output's Fn::Sub, or None when a stack it needs is not enabled."""
-    names = [n for n in re.findall(r"\$\{([^}!]+)\}", composed.text) if not n.startswith("AWS::")]
-    if any(name not in producers for name in names):
-        return None
-    variables = {n: GetAtt(stack_logical_id(producers[n]), f"Outputs.{n}") for n in names}
-    return Sub(composed.text, **variables)

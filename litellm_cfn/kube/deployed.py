@@ -11,17 +11,24 @@ from pathlib import Path
 
 from litellm_cfn.errors import InputError, LitellmCfnError, shown
 from litellm_cfn.spec import PlatformSpec
+from nested_stacks import wiring
 
 # The outputs every platform has, and those only a platform with a cache has.
-PLATFORM_OUTPUTS = (
-    "LitellmBedrockRoleArn",
-    "ExternalSecretsRoleArn",
-    "LitellmMasterKeySecretName",
-    "LitellmSaltKeySecretName",
-    "DbConnectionSecretName",
-    "RdsMasterUserSecretArn",
+PLATFORM_OUTPUTS = tuple(
+    wire.name
+    for wire in (
+        wiring.LITELLM_ROLE_ARN,
+        wiring.EXTERNAL_SECRETS_ROLE_ARN,
+        wiring.MASTER_KEY_SECRET_NAME,
+        wiring.SALT_KEY_SECRET_NAME,
+        wiring.DB_CONNECTION_SECRET_NAME,
+        wiring.RDS_MASTER_USER_SECRET_ARN,
+    )
 )
-CACHE_OUTPUTS = ("CacheEndpoint", "CachePort", "RedisPasswordSecretName")
+CACHE_OUTPUTS = tuple(
+    wire.name
+    for wire in (wiring.CACHE_ENDPOINT, wiring.CACHE_PORT, wiring.REDIS_PASSWORD_SECRET_NAME)
+)
 HOST_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
 PORT = r"[1-9][0-9]{0,4}"
 
@@ -61,21 +68,21 @@ def deployed(spec: PlatformSpec, outputs: dict[str, str], region: str) -> Deploy
             f"the platform's outputs lack {', '.join(missing)}; deploy this spec first "
             "(or save its outputs again with `litellm-cfn outputs --format json`)"
         )
-    master = outputs["RdsMasterUserSecretArn"]
+    master = outputs[wiring.RDS_MASTER_USER_SECRET_ARN.name]
     cache = None
     if spec.cache.enabled:
         cache = Cache(
-            _checked(outputs, "CacheEndpoint", HOST_NAME, "a host name"),
-            _checked(outputs, "CachePort", PORT, "a port number"),
-            outputs["RedisPasswordSecretName"],
+            _checked(outputs, wiring.CACHE_ENDPOINT.name, HOST_NAME, "a host name"),
+            _checked(outputs, wiring.CACHE_PORT.name, PORT, "a port number"),
+            outputs[wiring.REDIS_PASSWORD_SECRET_NAME.name],
         )
     return Deployed(
         region=_region_of(master) or region,
-        litellm_role_arn=outputs["LitellmBedrockRoleArn"],
-        external_secrets_role_arn=outputs["ExternalSecretsRoleArn"],
-        master_key_secret=outputs["LitellmMasterKeySecretName"],
-        salt_key_secret=outputs["LitellmSaltKeySecretName"],
-        db_connection_secret=outputs["DbConnectionSecretName"],
+        litellm_role_arn=outputs[wiring.LITELLM_ROLE_ARN.name],
+        external_secrets_role_arn=outputs[wiring.EXTERNAL_SECRETS_ROLE_ARN.name],
+        master_key_secret=outputs[wiring.MASTER_KEY_SECRET_NAME.name],
+        salt_key_secret=outputs[wiring.SALT_KEY_SECRET_NAME.name],
+        db_connection_secret=outputs[wiring.DB_CONNECTION_SECRET_NAME.name],
         db_master_secret=master,
         cache=cache,
     )

@@ -16,6 +16,10 @@ from nested_stacks.base import new_template
 from nested_stacks.eks.addons import add_addons
 from nested_stacks.eks.cluster import add_cluster
 from nested_stacks.eks.nodes import add_node_groups
+from nested_stacks.wiring import (
+    PRIVATE_SUBNET_IDS,
+    VPC_ID,
+)
 
 NAME = "eks"
 
@@ -29,11 +33,11 @@ def build(spec: PlatformSpec) -> Template:
     """The EKS stack's template."""
     template = new_template(spec, "EKS cluster, node groups, OIDC provider and add-ons")
     vpc_id = template.add_parameter(
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
+        Parameter(VPC_ID.name, Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
     )
     subnets = template.add_parameter(
         Parameter(
-            "PrivateSubnetIds",
+            PRIVATE_SUBNET_IDS.name,
             Type="List<AWS::EC2::Subnet::Id>",
             Description="Private subnets for the control plane's network interfaces and nodes.",
         )

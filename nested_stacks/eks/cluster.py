@@ -35,6 +35,17 @@ from nested_stacks.policies import (
     role,
     service_trust,
 )
+from nested_stacks.wiring import (
+    EKS_CLUSTER_ARN,
+    EKS_CLUSTER_CA_DATA,
+    EKS_CLUSTER_ENDPOINT,
+    EKS_CLUSTER_NAME,
+    EKS_CLUSTER_SECURITY_GROUP_ID,
+    EKS_CONTROL_PLANE_SECURITY_GROUP_ID,
+    EKS_OIDC_ISSUER,
+    EKS_OIDC_PROVIDER_ARN,
+    EKS_SECRETS_KEY_ARN,
+)
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 KUBERNETES_API_PORT = 443
@@ -205,26 +216,30 @@ def _outputs(
     secrets_key: kms.Key,
 ) -> None:
     for name, description, value in (
-        ("EksClusterName", "EKS cluster name", Ref(cluster)),
-        ("EksClusterArn", "EKS cluster ARN", GetAtt(cluster, "Arn")),
-        ("EksClusterEndpoint", "Kubernetes API endpoint", GetAtt(cluster, "Endpoint")),
+        (EKS_CLUSTER_NAME.name, "EKS cluster name", Ref(cluster)),
+        (EKS_CLUSTER_ARN.name, "EKS cluster ARN", GetAtt(cluster, "Arn")),
+        (EKS_CLUSTER_ENDPOINT.name, "Kubernetes API endpoint", GetAtt(cluster, "Endpoint")),
         (
-            "EksClusterCertificateAuthorityData",
+            EKS_CLUSTER_CA_DATA.name,
             "Base64 certificate authority data of the API endpoint",
             GetAtt(cluster, "CertificateAuthorityData"),
         ),
         (
-            "EksClusterSecurityGroupId",
+            EKS_CLUSTER_SECURITY_GROUP_ID.name,
             "Security group EKS made for the control plane and managed nodes",
             GetAtt(cluster, "ClusterSecurityGroupId"),
         ),
         (
-            "EksControlPlaneSecurityGroupId",
+            EKS_CONTROL_PLANE_SECURITY_GROUP_ID.name,
             "Security group admitting admin networks and the bastion to the API on 443",
             Ref(api_access),
         ),
-        ("EksOidcProviderArn", "IAM OIDC provider ARN for IRSA", Ref(provider)),
-        ("EksOidcIssuer", "OIDC issuer without https://, as IRSA conditions use it", issuer),
-        ("EksSecretsKeyArn", "KMS key encrypting Kubernetes secrets", GetAtt(secrets_key, "Arn")),
+        (EKS_OIDC_PROVIDER_ARN.name, "IAM OIDC provider ARN for IRSA", Ref(provider)),
+        (EKS_OIDC_ISSUER.name, "OIDC issuer without https://, as IRSA conditions use it", issuer),
+        (
+            EKS_SECRETS_KEY_ARN.name,
+            "KMS key encrypting Kubernetes secrets",
+            GetAtt(secrets_key, "Arn"),
+        ),
     ):
         template.add_output(Output(name, Description=description, Value=value))

@@ -14,6 +14,9 @@ from nested_stacks.base import PLATFORM_TAG, ROOT_DEVICE, resource_name
 from nested_stacks.eks.cluster import Cluster
 from nested_stacks.encryption import customer_managed_key, volume_key_users
 from nested_stacks.policies import aws_managed_policy, role, service_trust
+from nested_stacks.wiring import (
+    EKS_NODE_ROLE_ARN,
+)
 
 # Managed node groups launch through Auto Scaling, whose service-linked role is what EC2
 # calls KMS as when it creates an encrypted root volume.
@@ -58,7 +61,9 @@ def add_node_groups(
         )
     template.add_output(
         Output(
-            "EksNodeRoleArn", Description="IAM role of the nodes", Value=GetAtt(node_role, "Arn")
+            EKS_NODE_ROLE_ARN.name,
+            Description="IAM role of the nodes",
+            Value=GetAtt(node_role, "Arn"),
         )
     )
     return groups

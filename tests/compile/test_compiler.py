@@ -9,6 +9,14 @@ from troposphere import Output, Parameter, Tags, Template, ec2, eks, ssm
 
 from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
 from litellm_cfn.errors import BuildError, InternalError
+from nested_stacks import STACKS, secrets
+from nested_stacks.wiring import (
+    DECLARED,
+    EKS_CLUSTER_NAME,
+    REDIS_PASSWORD_SECRET_NAME,
+    Wire,
+    Wiring,
+)
 from tests.conftest import spec_from
 
 SPEC = spec_from("name: demo\ntags: {team: ml, cost-center: '42'}\n")
@@ -27,11 +35,31 @@ def stack(name, outputs=(), parameters=(), defaults=(), enabled=True, resources=
             template.add_resource(resource())
         return template
 
-    return SimpleNamespace(NAME=name, enabled=lambda _spec: enabled, build=build)
+    return SimpleNamespace(
+        NAME=name, OUTPUTS=tuple(outputs), enabled=lambda _spec: enabled, build=build
+    )
 
 
-def root_of(*stacks):
-    return compile_platform(SPEC, stacks).templates[ROOT_FILE].to_dict()
+def declared_for(*stacks, set_by_default=None):
+    """The real wiring, with the test stacks' outputs declared in place of their namesakes':
+    what a real stack of the same name would give is left to a stack that is never enabled."""
+    fake = tuple(Wire(output, s.NAME) for s in stacks for output in s.OUTPUTS)
+    replaced = {s.NAME for s in stacks}
+    outputs = {wire.name for wire in fake}
+    kept = tuple(
+        Wire(w.name, f"real {w.producer}") if w.producer in replaced else w
+        for w in DECLARED.wires
+        if w.name not in outputs
+    )
+    return Wiring(fake + kept, dict(DECLARED.set_by_default) | (set_by_default or {}))
+
+
+def compiled(*stacks, **declared):
+    return compile_platform(SPEC, stacks, declared_for(*stacks, **declared))
+
+
+def root_of(*stacks, **declared):
+    return compiled(*stacks, **declared).templates[ROOT_FILE].to_dict()
 
 
 def test_parameters_are_fed_from_the_stack_that_outputs_them():
@@ -77,25 +105,87 @@ def test_every_nested_output_is_passed_through_the_root():
     }
 
 
-def test_defaulted_parameters_without_a_producer_keep_their_default():
-    root = root_of(stack("bastion", defaults=["ImageId"]))
+def test_a_parameter_a_stack_sets_itself_keeps_its_default():
+    root = root_of(stack("bastion", defaults=["ImageId"]), set_by_default={"ImageId": "bastion"})
     assert "Parameters" not in root["Resources"]["BastionStack"]["Properties"]
 
 
+def test_a_misspelled_parameter_is_a_bug_even_with_a_default():
+    with pytest.raises(InternalError, match="stack bastion takes ImageIdd, which no stack"):
+        root_of(stack("bastion", defaults=["ImageIdd"]), set_by_default={"ImageId": "bastion"})
+
+
+def test_a_parameter_from_a_disabled_stack_keeps_its_default_if_it_has_one():
+    root = root_of(stack("vpc", enabled=False, outputs=["VpcId"]), stack("eks", defaults=["VpcId"]))
+    assert "Parameters" not in root["Resources"]["EksStack"]["Properties"]
+
+
 def test_disabled_stacks_are_left_out_entirely():
-    compiled = compile_platform(SPEC, (stack("vpc"), stack("bastion", enabled=False)))
-    assert list(compiled.templates) == [ROOT_FILE, "vpc.yaml"]
-    assert list(compiled.templates[ROOT_FILE].to_dict()["Resources"]) == ["VpcStack"]
+    built = compiled(stack("vpc"), stack("bastion", enabled=False))
+    assert list(built.templates) == [ROOT_FILE, "vpc.yaml"]
+    assert list(built.templates[ROOT_FILE].to_dict()["Resources"]) == ["VpcStack"]
 
 
-def test_an_output_given_by_two_stacks_is_a_bug_not_a_guess():
-    with pytest.raises(InternalError, match="stacks a and b both output Same"):
-        root_of(stack("a", outputs=["Same"]), stack("b", outputs=["Same"]))
+def test_an_output_given_by_a_stack_not_declared_to_give_it_is_a_bug_not_a_guess():
+    a, b = stack("a", outputs=["Same"]), stack("b", outputs=["Same"])
+    with pytest.raises(InternalError, match="stack b outputs Same, declared as a's"):
+        compile_platform(SPEC, (a, b), declared_for(a))
 
 
 def test_a_parameter_nobody_gives_is_a_bug():
-    with pytest.raises(InternalError, match="stack eks takes parameter VpcId, which no enabled"):
+    with pytest.raises(InternalError, match="stack eks takes VpcId from stack vpc, which is not"):
         root_of(stack("eks", parameters=["VpcId"]), stack("vpc", enabled=False, outputs=["VpcId"]))
+
+
+def test_renaming_a_real_output_fails_the_build_naming_both_ends():
+    def renamed(spec):
+        template = secrets.build(spec)
+        template.outputs["RedisPasswordSecretNames"] = template.outputs.pop(
+            REDIS_PASSWORD_SECRET_NAME.name
+        )
+        return template
+
+    stacks = tuple(
+        SimpleNamespace(NAME="secrets", enabled=secrets.enabled, build=renamed)
+        if module is secrets
+        else module
+        for module in STACKS
+    )
+    with pytest.raises(InternalError, match="stack secrets outputs RedisPasswordSecretNames, not"):
+        compile_platform(SPEC, stacks)
+
+
+def test_a_stack_that_stops_giving_a_declared_output_fails_the_build():
+    def without(spec):
+        template = secrets.build(spec)
+        del template.outputs[REDIS_PASSWORD_SECRET_NAME.name]
+        return template
+
+    stacks = tuple(
+        SimpleNamespace(NAME="secrets", enabled=secrets.enabled, build=without)
+        if module is secrets
+        else module
+        for module in STACKS
+    )
+    with pytest.raises(
+        InternalError, match="stack secrets does not output RedisPasswordSecretName"
+    ):
+        compile_platform(SPEC, stacks)
+
+
+def test_a_composed_root_output_naming_an_undeclared_output_is_a_bug():
+    wiring = Wiring(
+        tuple(w for w in DECLARED.wires if w != EKS_CLUSTER_NAME), DECLARED.set_by_default
+    )
+    only_vpc = tuple(m for m in STACKS if m.NAME == "vpc")
+    with pytest.raises(InternalError, match="root output ConfigureKubectl names EksClusterName"):
+        compile_platform(SPEC, only_vpc, wiring)
+
+
+def test_a_composed_root_output_whose_stack_is_disabled_is_left_out():
+    only_vpc = tuple(m for m in STACKS if m.NAME == "vpc")
+    root = compile_platform(SPEC, only_vpc).templates[ROOT_FILE].to_dict()
+    assert "ConfigureKubectl" not in root["Outputs"] and "VpcId" in root["Outputs"]
 
 
 def test_spec_tags_reach_every_taggable_resource_in_either_tag_shape():
@@ -195,7 +285,7 @@ def names(prefix, count):
 )
 def test_one_object_past_a_count_quota_is_a_one_line_build_error(stacks, message):
     with pytest.raises(BuildError) as caught:
-        compile_platform(SPEC, tuple(stacks))
+        compiled(*stacks)
     assert str(caught.value) == message
     assert caught.value.exit_code == 1
 

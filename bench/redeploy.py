@@ -25,18 +25,14 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# Runs the real CLI with two test-only adjustments: the VPC stack alone, and a count of the
-# API calls (by operation) printed to stderr as JSON when the process ends.
+# Runs the real CLI with two test-only adjustments: the VPC stack alone (through the CLI's
+# context object, its seam for the set of stacks), and a count of the API calls (by
+# operation) printed to stderr as JSON when the process ends.
 WRAPPER = """
 import collections, json, os, sys
 import litellm_cfn.deploy.aws as aws
-import litellm_cfn.compile.build as build
-import litellm_cfn.compile.compiler as compiler
 from nested_stacks import vpc
-real_compile, real_client, calls = compiler.compile_platform, aws.client, collections.Counter()
-def vpc_only(spec, stacks=None):
-    return real_compile(spec, (vpc,))
-compiler.compile_platform = build.compile_platform = vpc_only
+real_client, calls = aws.client, collections.Counter()
 class Accepted:
     status_code = 200
 def client(service, region, profile=None):
@@ -51,8 +47,9 @@ def client(service, region, profile=None):
     return made
 aws.client = client
 from litellm_cfn.cli import cli
+from litellm_cfn.cli.options import Platform
 try:
-    cli(prog_name="litellm-cfn")
+    cli(prog_name="litellm-cfn", obj=Platform(stacks=(vpc,)))
 except SystemExit as exit:
     sys.stderr.write("CALLS " + json.dumps(calls) + "\\n")
     sys.stderr.flush()

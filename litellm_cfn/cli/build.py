@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import reports_errors, spec_argument
+from litellm_cfn.cli.options import platform_stacks, reports_errors, spec_argument
 
 
 @cli.command(epilog="\b\nExample:\n  litellm-cfn validate specs/dev.yaml")
@@ -50,7 +50,9 @@ def build(spec: Path, out: Path | None, no_lint: bool) -> None:
     loaded = load_spec(spec)
     for warning in advise(loaded.spec, loaded.source):
         click.echo(str(warning), err=True)
-    result = build_templates(loaded.spec, out or default_out(loaded.spec), lint=not no_lint)
+    result = build_templates(
+        loaded.spec, out or default_out(loaded.spec), lint=not no_lint, stacks=platform_stacks()
+    )
     for finding in result.lint_warnings:
         click.echo(f"warning: {finding}", err=True)
     click.echo(f"{spec}: built {loaded.spec.stack_name} into {result.out}/")

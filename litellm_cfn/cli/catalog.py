@@ -9,7 +9,12 @@ from typing import Any
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import reports_errors, spec_argument, with_aws_options
+from litellm_cfn.cli.options import (
+    platform_stacks,
+    reports_errors,
+    spec_argument,
+    with_aws_options,
+)
 from litellm_cfn.deploy.flow import (
     EXIT_INTERRUPTED,
     approve_or_stop,
@@ -43,21 +48,23 @@ def publish(
     from litellm_cfn.catalog import publish as catalog
     from litellm_cfn.catalog.template import catalog_stack_name
     from litellm_cfn.compile.build import build, default_out
-    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.aws import aws_errors
     from litellm_cfn.deploy.package import Packaged, package
     from litellm_cfn.errors import InputError
 
     catalog.check_version_name(version)
-    target = load_target(spec, profile, region)
+    target = load_target(spec, profile, region, stacks=platform_stacks())
     platform = target.spec
     if platform.catalog is None:
         raise InputError(f"{spec}: no catalog section; add one to publish the platform")
     with aws_errors(f"publish {platform.stack_name} {version}"):
-        build(platform, default_out(platform), lint=True)
+        built = build(platform, default_out(platform), lint=True, compiled=target.compiled)
         bucket = artifact_bucket_for(target, artifact_bucket)
-        compiled = compile_platform(platform)
-        packaged = package(compiled, target.s3, bucket, target.region, platform.stack_name, True)
+        compiled = target.compiled
+        rendered = {template.file: template.text for template in built.templates}
+        packaged = package(
+            compiled, target.s3, bucket, target.region, platform.stack_name, True, rendered
+        )
         root_url = str(packaged.root_url)  # always set: the root was packaged by URL
         sha256 = root_url.rsplit("/", 1)[1].removesuffix(".yaml")
         key = catalog.state_key(platform)
@@ -111,7 +118,7 @@ def status(spec: Path, profile: str | None, region: str | None) -> None:
     from litellm_cfn.catalog.publish import catalog_ids, versions_table
     from litellm_cfn.deploy.aws import aws_errors, client
 
-    target = load_target(spec, profile, region)
+    target = load_target(spec, profile, region, stacks=platform_stacks())
     with aws_errors("read the catalog"):
         _, product = catalog_ids(target.cfn, target.spec)
         artifacts = client("servicecatalog", target.region, profile).list_provisioning_artifacts(

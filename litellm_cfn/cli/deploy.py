@@ -12,7 +12,12 @@ from pathlib import Path
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import reports_errors, spec_argument, with_aws_options
+from litellm_cfn.cli.options import (
+    platform_stacks,
+    reports_errors,
+    spec_argument,
+    with_aws_options,
+)
 from litellm_cfn.deploy.flow import (
     approve_or_stop,
     ask_to_execute,
@@ -133,7 +138,7 @@ def diff(
     """Show what deploying SPEC would change, root and nested stacks, without changing it."""
     from litellm_cfn.deploy.aws import aws_errors
 
-    target = load_target(spec, profile, region, output)
+    target = load_target(spec, profile, region, output, stacks=platform_stacks())
     stack = target.spec.stack_name
     with aws_errors(f"diff {stack}"):
         # A change set creating a stack comes with an empty stack (REVIEW_IN_PROGRESS):
@@ -182,7 +187,7 @@ def deploy(
     """Build, review and deploy SPEC through a change set a person approves."""
     from litellm_cfn.deploy.aws import aws_errors
 
-    target = load_target(spec, profile, region, output)
+    target = load_target(spec, profile, region, output, stacks=platform_stacks())
     stack = target.spec.stack_name
     with aws_errors(f"deploy {stack}"):
         failed = target.deployer.status(stack) == "ROLLBACK_COMPLETE"
@@ -228,7 +233,7 @@ def execute(
     """Execute a change set left by `deploy --no-execute` or `diff --keep`."""
     from litellm_cfn.deploy.aws import aws_errors
 
-    target = load_target(spec, profile, region)
+    target = load_target(spec, profile, region, stacks=platform_stacks())
     stack = target.spec.stack_name
     with aws_errors(f"execute {change_set}"):
         change_type = target.deployer.settle(stack)
@@ -248,7 +253,7 @@ def watch(spec: Path, profile: str | None, region: str | None) -> None:
     set the strict stack policy again."""
     from litellm_cfn.deploy.aws import aws_errors
 
-    target = load_target(spec, profile, region)
+    target = load_target(spec, profile, region, stacks=platform_stacks())
     stack = target.spec.stack_name
     with aws_errors(f"watch {stack}"):
         status = target.deployer.status(stack)
@@ -278,13 +283,13 @@ def destroy(spec: Path, yes: bool, profile: str | None, region: str | None) -> N
     """Delete the platform's stacks; the database snapshot, secrets, keys and logs stay."""
     from litellm_cfn.deploy.aws import aws_errors
 
-    target = load_target(spec, profile, region)
+    target = load_target(spec, profile, region, stacks=platform_stacks())
     stack = target.spec.stack_name
     with aws_errors(f"destroy {stack}"):
         if target.deployer.status(stack) is None:
             click.echo(f"{stack} does not exist in {target.region}: nothing to destroy")
             return
-        click.echo(deletion_summary(target.spec))
+        click.echo(deletion_summary(target))
         if not yes:
             stop_without_terminal(
                 "not destroying without confirmation: run in a terminal, or add --yes"

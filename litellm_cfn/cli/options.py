@@ -6,16 +6,40 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from litellm_cfn.errors import EXIT_FAILED, LitellmCfnError
 
+if TYPE_CHECKING:
+    from nested_stacks.base import StackModule
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_SPEC = "platform.yaml"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What the commands compile: every nested stack unless `stacks` names fewer. Passed as
+    click's context object (`CliRunner.invoke(cli, args, obj=Platform(stacks))`): the seam
+    tests and benchmarks use to deploy a platform of the VPC stack alone."""
+
+    stacks: tuple[StackModule, ...] | None = None
+
+
+def platform_stacks() -> tuple[StackModule, ...]:
+    """The stack modules of the context's Platform, by default every nested stack."""
+    platform = click.get_current_context().find_root().obj
+    if isinstance(platform, Platform) and platform.stacks is not None:
+        return platform.stacks
+    from nested_stacks import STACKS
+
+    return STACKS
+
 
 spec_argument = click.argument(
     "spec", default=DEFAULT_SPEC, required=False, type=click.Path(dir_okay=True, path_type=Path)

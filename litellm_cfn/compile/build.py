@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.compile.compiler import CompiledPlatform, compile_platform
 from litellm_cfn.compile.writer import (
     MANIFEST,
     RenderedTemplate,
@@ -38,10 +38,15 @@ def default_out(spec: PlatformSpec) -> Path:
 
 
 def build(
-    spec: PlatformSpec, out: Path, lint: bool = True, stacks: tuple[StackModule, ...] = STACKS
+    spec: PlatformSpec,
+    out: Path,
+    lint: bool = True,
+    stacks: tuple[StackModule, ...] = STACKS,
+    compiled: CompiledPlatform | None = None,
 ) -> BuildResult:
-    """Compile `spec` into `out`; on any failure `out` is left exactly as it was."""
-    rendered = render(compile_platform(spec, stacks))
+    """Compile `spec` into `out` (or write `compiled`, already compiled from it); on any
+    failure `out` is left exactly as it was."""
+    rendered = render(compiled or compile_platform(spec, stacks))
     files = {r.file: r.text for r in rendered} | {MANIFEST: manifest(spec.stack_name, rendered)}
     warnings: list[str] = []
     try:

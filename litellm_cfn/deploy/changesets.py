@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -256,10 +256,16 @@ def stateful_ids(compiled: CompiledPlatform) -> dict[str, list[str]]:
 
 
 def packaged_platform(
-    compiled: CompiledPlatform, s3: Any, bucket: str, region: str, prefix: str, echo: Echo
+    compiled: CompiledPlatform,
+    rendered: Mapping[str, str],
+    s3: Any,
+    bucket: str,
+    region: str,
+    prefix: str,
+    echo: Echo,
 ) -> Packaged:
-    """Upload and report what was uploaded and what was reused."""
-    packaged = package(compiled, s3, bucket, region, prefix)
+    """Upload what `build` rendered, and report what was uploaded and what was reused."""
+    packaged = package(compiled, s3, bucket, region, prefix, rendered=rendered)
     echo(
         f"packaged into s3://{bucket}/{prefix}/: {len(packaged.uploaded)} uploaded, "
         f"{len(packaged.reused)} unchanged"

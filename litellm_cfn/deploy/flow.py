@@ -16,16 +16,18 @@ import click
 from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, LitellmCfnError
 
 if TYPE_CHECKING:
+    from litellm_cfn.compile.compiler import CompiledPlatform
     from litellm_cfn.deploy.changesets import Deployer, Prepared
     from litellm_cfn.deploy.review import Review
     from litellm_cfn.spec import PlatformSpec
+    from nested_stacks.base import StackModule
 
 EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
 class Target:
-    """A loaded spec and the AWS clients for its stack."""
+    """A loaded spec, its platform compiled once, and the AWS clients for its stack."""
 
     spec: PlatformSpec
     spec_path: Path
@@ -33,6 +35,7 @@ class Target:
     deployer: Deployer
     cfn: Any
     s3: Any
+    compiled: CompiledPlatform
     echo: Callable[[str], None] = click.echo
 
 
@@ -44,9 +47,15 @@ def progress_echo(output: str) -> Callable[[str], None]:
 
 
 def load_target(
-    spec_path: Path, profile: str | None, region: str | None, output: str = "text"
+    spec_path: Path,
+    profile: str | None,
+    region: str | None,
+    output: str = "text",
+    stacks: tuple[StackModule, ...] | None = None,
 ) -> Target:
-    """Load the spec and make the clients for its stack (progress to stderr for JSON)."""
+    """Load the spec, compile it (from `stacks`, by default every nested stack) once for the
+    whole command, and make the clients for its stack (progress to stderr for JSON)."""
+    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.aws import client
 
     # Deploys watch stacks for many minutes: collect garbage again (main() turned it off
@@ -61,7 +70,8 @@ def load_target(
     cfn = client("cloudformation", region, profile)
     echo = progress_echo(output)
     s3 = client("s3", region, profile)
-    return Target(spec, spec_path, region, Deployer(cfn, echo, poll), cfn, s3, echo)
+    compiled = compile_platform(spec) if stacks is None else compile_platform(spec, stacks)
+    return Target(spec, spec_path, region, Deployer(cfn, echo, poll), cfn, s3, compiled, echo)
 
 
 def colour_wanted() -> bool:
@@ -101,16 +111,17 @@ def artifact_bucket_for(target: Target, explicit: str | None) -> str:
 
 
 def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
-    """Build, lint, package and create the change set; review it."""
+    """Build (write and lint) the compiled platform, package what was written, create the
+    change set and review it."""
     from litellm_cfn.compile.build import build, default_out
-    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.changesets import Prepared, packaged_platform
 
     spec = target.spec
-    build(spec, default_out(spec), lint=True)
+    built = build(spec, default_out(spec), lint=True, compiled=target.compiled)
     change_type = target.deployer.settle(spec.stack_name, recreate_failed)
     packaged = packaged_platform(
-        compile_platform(spec),
+        target.compiled,
+        {template.file: template.text for template in built.templates},
         target.s3,
         artifact_bucket_for(target, bucket),
         target.region,
@@ -165,10 +176,9 @@ def execute_reviewed(
 
 def protected_ids(target: Target) -> dict[str, list[str]]:
     """The stateful logical ids the stack policies guard, per stack."""
-    from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.changesets import stateful_ids
 
-    return stateful_ids(compile_platform(target.spec))
+    return stateful_ids(target.compiled)
 
 
 def then_guard(target: Target, protected: dict[str, list[str]], run: Callable[[], Any]) -> None:
@@ -238,13 +248,13 @@ def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
         sys.exit(EXIT_NEEDS_APPROVAL)
 
 
-def deletion_summary(spec: PlatformSpec) -> str:
+def deletion_summary(target: Target) -> str:
     """What deleting the stacks removes and what it keeps, from the templates' policies."""
-    from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
+    from litellm_cfn.compile.compiler import ROOT_FILE
 
     kept: list[str] = []
     deleted = 0
-    for file, template in compile_platform(spec).templates.items():
+    for file, template in target.compiled.templates.items():
         if file == ROOT_FILE:
             continue
         for name, resource in template.resources.items():
@@ -256,6 +266,5 @@ def deletion_summary(spec: PlatformSpec) -> str:
                 )
             else:
                 deleted += 1
-    return "\n".join(
-        [f"destroying {spec.stack_name} deletes {deleted} resources and keeps:", *kept]
-    )
+    stack = target.spec.stack_name
+    return "\n".join([f"destroying {stack} deletes {deleted} resources and keeps:", *kept])

@@ -8,6 +8,7 @@ are not uploaded again. The root goes inline unless it exceeds CloudFormation's 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,22 +41,28 @@ def package(
     region: str,
     prefix: str,
     root_by_url: bool = False,
+    rendered: Mapping[str, str] | None = None,
 ) -> Packaged:
-    """Upload the nested templates, rewrite the root's TemplateURLs, and return the root
-    (uploaded too when `root_by_url`, as Service Catalog needs, or when it is too large)."""
+    """Upload the nested templates and return the root with its TemplateURLs pointing at them
+    (uploaded too when `root_by_url`, as Service Catalog needs, or when it is too large).
+
+    `rendered`, the text `build` wrote for each file, is uploaded as it is; the compiled
+    templates are read, never changed."""
     uploaded: list[str] = []
     reused: list[str] = []
     urls: dict[str, str] = {}
     for file, template in compiled.templates.items():
         if file == ROOT_FILE:
             continue
-        key = _upload(s3, bucket, prefix, to_yaml(template.to_dict()), uploaded, reused)
+        text = rendered[file] if rendered is not None else to_yaml(template.to_dict())
+        key = _upload(s3, bucket, prefix, text, uploaded, reused)
         urls[file] = object_url(bucket, region, key)
-    root = compiled.templates[ROOT_FILE]
-    for resource in root.resources.values():
-        if resource.resource_type == NESTED_STACK and resource.TemplateURL in urls:
-            resource.TemplateURL = urls[resource.TemplateURL]
-    body = to_yaml(root.to_dict())
+    root = compiled.templates[ROOT_FILE].to_dict()
+    for resource in root.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == NESTED_STACK and properties.get("TemplateURL") in urls:
+            properties["TemplateURL"] = urls[properties["TemplateURL"]]
+    body = to_yaml(root)
     if len(body.encode()) <= MAX_INLINE_BODY and not root_by_url:
         return Packaged(body, None, uploaded, reused)
     key = _upload(s3, bucket, prefix, body, uploaded, reused)

@@ -7,13 +7,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from litellm_cfn import __version__
+from litellm_cfn.cli.options import Platform
 from litellm_cfn.errors import SpecError
+from nested_stacks import STACKS
 from tests.compile.test_build import broken_stack
 from tests.compile.test_compiler import names, stack
 from tests.conftest import BUILT_FILES, REPO
@@ -23,6 +26,11 @@ PLATFORM = str(REPO / "specs" / "platform.yaml")
 
 def run(*args: str):
     return CliRunner().invoke(cli_group(), list(args))
+
+
+def run_with(stacks, *args: str):
+    """The CLI compiling `stacks` instead of the platform's, through its context object."""
+    return CliRunner().invoke(cli_group(), list(args), obj=Platform(stacks=tuple(stacks)))
 
 
 def cli_group():
@@ -147,32 +155,21 @@ def test_build_writes_into_templates_out_by_default_and_reports_what_it_wrote(
     assert "cfn-lint: skipped (--no-lint)" in result.stdout
 
 
-def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path, monkeypatch):
+def test_build_lints_by_default_and_a_lint_error_exits_1(tmp_path):
     result = run("build", PLATFORM, "--out", str(tmp_path / "ok"))
     assert result.exit_code == 0, result.output
     assert "cfn-lint: 0 errors, 0 warnings" in result.stdout
 
-    import litellm_cfn.compile.build as build_module
-
-    real = build_module.compile_platform
-    monkeypatch.setattr(
-        build_module, "compile_platform", lambda spec, stacks: real(spec, (*stacks, broken_stack()))
-    )
-    result = run("build", PLATFORM, "--out", str(tmp_path / "bad"))
+    result = run_with((*STACKS, broken_stack()), "build", PLATFORM, "--out", str(tmp_path / "bad"))
     assert result.exit_code == 1
     assert "broken.yaml:Resources/Bad/Properties/CidrBlock: E" in result.stderr
     assert not (tmp_path / "bad").exists()
 
 
-def test_a_template_past_a_count_quota_exits_1_with_one_line(tmp_path, monkeypatch):
-    import litellm_cfn.compile.build as build_module
-
+def test_a_template_past_a_count_quota_exits_1_with_one_line(tmp_path):
     crowded = stack("crowded", outputs=names("Out", 201))
-    real = build_module.compile_platform
-    monkeypatch.setattr(
-        build_module, "compile_platform", lambda spec, stacks: real(spec, (*stacks, crowded))
-    )
-    result = run("build", PLATFORM, "--out", str(tmp_path / "out"), "--no-lint")
+    out = str(tmp_path / "out")
+    result = run_with((*STACKS, crowded), "build", PLATFORM, "--out", out, "--no-lint")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "crowded.yaml: more than 200 outputs exceeds CloudFormation's limit of 200 per template"
@@ -193,14 +190,12 @@ def test_debug_shows_the_traceback_instead(write_spec):
     assert isinstance(result.exception, SpecError)
 
 
-def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(monkeypatch, tmp_path):
-    import litellm_cfn.compile.build as build_module
-
-    def explode(spec, stacks):
+def test_an_unexpected_failure_is_reported_as_a_bug_without_a_traceback(tmp_path):
+    def explode(spec):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(build_module, "compile_platform", explode)
-    result = run("build", PLATFORM, "--out", str(tmp_path / "out"))
+    exploding = SimpleNamespace(NAME="boom", enabled=lambda spec: True, build=explode)
+    result = run_with((exploding,), "build", PLATFORM, "--out", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "\ninternal error: RuntimeError: boom\nthis is a bug" in result.stderr
     assert "Traceback" not in result.output

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.flow import Target, execute_reviewed
 from litellm_cfn.deploy.review import Review
 from litellm_cfn.errors import LitellmCfnError
@@ -54,13 +55,15 @@ class RecordingDeployer:
 
 
 def target(deployer: RecordingDeployer, lines: list[str]) -> Target:
+    spec = spec_from("name: litellm\n")
     return Target(
-        spec_from("name: litellm\n"),
+        spec,
         Path("p.yaml"),
         "us-east-1",
         deployer,
         None,
         None,
+        compile_platform(spec),
         lines.append,
     )
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import litellm_cfn.deploy.aws as aws_module
 from litellm_cfn.cli import cli
+from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.bootstrap import artifact_bucket
 from litellm_cfn.deploy.changesets import Deployer
 from litellm_cfn.deploy.flow import Target, refuse_unapproved
@@ -117,13 +118,15 @@ def reviewed(client: object, stubber: Stubber):
 def stubbed_target() -> tuple[object, Target]:
     """A CloudFormation client to stub, and a deploy target using it."""
     client = boto3.client("cloudformation", region_name="us-east-1")
+    spec = spec_from("name: litellm\n")
     return client, Target(
-        spec_from("name: litellm\n"),
+        spec,
         Path("platform.yaml"),
         "us-east-1",
         Deployer(client, print),
         client,
         None,
+        compile_platform(spec),
     )
 
 

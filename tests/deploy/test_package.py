@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import boto3
 
-from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.render import to_yaml
 from litellm_cfn.deploy.package import MAX_INLINE_BODY, object_url, package
 from tests.aws import REGION
 from tests.conftest import spec_from
@@ -62,3 +63,23 @@ def test_a_root_over_the_inline_limit_goes_by_url(aws, monkeypatch):
     assert packaged.root_body is None
     assert packaged.root_url == object_url(BUCKET, REGION, packaged.uploaded[-1])
     assert MAX_INLINE_BODY == 51_200
+
+
+def test_packaging_leaves_the_compiled_templates_as_they_were(aws):
+    s3 = s3_with_bucket()
+    compiled = compile_platform(spec_from("name: demo\n"))
+    before = compiled.templates[ROOT_FILE].to_dict()
+    packaged = package(compiled, s3, BUCKET, REGION, "p")
+    assert compiled.templates[ROOT_FILE].to_dict() == before
+    assert "TemplateURL: vpc.yaml" not in str(packaged.root_body)
+
+
+def test_the_text_build_wrote_is_the_text_uploaded(aws):
+    s3 = s3_with_bucket()
+    compiled = compile_platform(spec_from("name: demo\n"))
+    rendered = {file: to_yaml(t.to_dict()) for file, t in compiled.templates.items()}
+    rendered["vpc.yaml"] += "# as written\n"
+    packaged = package(compiled, s3, BUCKET, REGION, "p", rendered=rendered)
+    bodies = [s3.get_object(Bucket=BUCKET, Key=k)["Body"].read().decode() for k in keys(s3)]
+    assert sum(body.endswith("# as written\n") for body in bodies) == 1
+    assert len(packaged.uploaded) == len(compiled.templates) - 1

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NEEDS_APPROVAL = 3
+EXIT_INTERRUPTED = 130
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -69,6 +70,20 @@ class SpecError(InputError):
 
 class BuildError(LitellmCfnError):
     """The spec was valid but the build failed: a quota exceeded or lint errors."""
+
+
+class NeedsApproval(LitellmCfnError):
+    """Stopped before changing anything for want of a person's yes: no terminal to ask on, or
+    the answer was no."""
+
+    exit_code = EXIT_NEEDS_APPROVAL
+
+
+class Interrupted(LitellmCfnError):
+    """Ctrl-C while watching: the operation goes on in CloudFormation; the message says how
+    to follow or complete it."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 class InternalError(LitellmCfnError):

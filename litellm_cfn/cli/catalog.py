@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,13 @@ from litellm_cfn.cli.options import (
     with_aws_options,
 )
 from litellm_cfn.deploy.flow import (
-    EXIT_INTERRUPTED,
     approve_or_stop,
     artifact_bucket_for,
+    decline,
     load_target,
     show_review,
 )
+from litellm_cfn.errors import Interrupted, NeedsApproval
 
 
 @cli.command(
@@ -166,17 +166,13 @@ def _approve(target: Any, stack: str, change_set: str) -> None:
         approve_or_stop(
             "Execute this catalog change set?", "publish again with --yes to execute it"
         )
-    except SystemExit:
-        target.cfn.delete_change_set(ChangeSetName=change_set)
-        target.deployer.discard_empty(stack)
-        raise
+    except NeedsApproval as stop:
+        raise decline(target, stack, change_set, stop) from None
 
 
 def _stopped_watching(stack: str, spec: Path, version: str) -> None:
-    """Ctrl-C: the catalog update goes on; say how to make good a failure, then exit 130."""
-    click.echo(
+    """Ctrl-C: the catalog update goes on; say how to make good a failure (exit 130)."""
+    raise Interrupted(
         f"\nstopped watching; the update of {stack} goes on in CloudFormation. If it fails, "
-        f"`litellm-cfn publish {spec} --version {version}` again completes it.",
-        err=True,
+        f"`litellm-cfn publish {spec} --version {version}` again completes it."
     )
-    sys.exit(EXIT_INTERRUPTED)

@@ -1,12 +1,11 @@
 """The deploy commands: bootstrap, diff, deploy, execute, watch, destroy.
 
-Each parses its options and runs the shared steps in `litellm_cfn.deploy.flow`; the
-change-set lifecycle itself is in `litellm_cfn.deploy.changesets`.
+Each parses its options, loads the target and calls one function of
+`litellm_cfn.deploy.actions`, which does the work and talks to AWS.
 """
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import click
@@ -18,22 +17,9 @@ from litellm_cfn.cli.options import (
     spec_argument,
     with_aws_options,
 )
-from litellm_cfn.deploy.flow import (
-    approve_or_stop,
-    ask_to_execute,
-    deletion_summary,
-    execute_reviewed,
-    load_target,
-    prepare,
-    protected_ids,
-    refuse_unapproved,
-    show_no_changes,
-    show_review,
-    stop_without_terminal,
-    stopped_watching,
-    then_guard,
-)
-from litellm_cfn.errors import InputError, LitellmCfnError
+from litellm_cfn.deploy import actions
+from litellm_cfn.deploy.flow import load_target
+from litellm_cfn.errors import InputError
 
 output_option = click.option(
     "--output",
@@ -89,31 +75,7 @@ def bootstrap(
             f"--trust-account takes 12-digit account ids and --trust-organization an "
             f"o-... id; got {', '.join(bad) or trust_organization}"
         )
-    from litellm_cfn.compile.render import to_yaml
-    from litellm_cfn.deploy.aws import aws_errors, client
-    from litellm_cfn.deploy.bootstrap import (
-        BOOTSTRAP_STACK,
-        artifact_bucket,
-        bootstrap_template,
-    )
-    from litellm_cfn.deploy.changesets import Deployer, poll_seconds
-    from litellm_cfn.deploy.package import Packaged
-
-    gc.enable()  # a deploy: see load_target
-    poll = poll_seconds()
-    cfn = client("cloudformation", region, profile)
-    deployer = Deployer(cfn, click.echo, poll)
-    with aws_errors("bootstrap"):
-        # The bucket is retained, so deleting a failed creation loses nothing.
-        change_type = deployer.settle(BOOTSTRAP_STACK, recreate_failed)
-        template = bootstrap_template(trust_account, trust_organization)
-        body = Packaged(to_yaml(template.to_dict()), None)
-        change_set = deployer.create_change_set(BOOTSTRAP_STACK, body, change_type, {})
-        if change_set is None:
-            click.echo(f"{BOOTSTRAP_STACK}: up to date")
-        else:
-            deployer.execute(BOOTSTRAP_STACK, change_set, None)
-        bucket = artifact_bucket(cfn)
+    bucket = actions.bootstrap(region, profile, trust_account, trust_organization, recreate_failed)
     click.echo(f"artifacts bucket: {bucket}")
 
 
@@ -136,27 +98,8 @@ def diff(
     region: str | None,
 ) -> None:
     """Show what deploying SPEC would change, root and nested stacks, without changing it."""
-    from litellm_cfn.deploy.aws import aws_errors
-
     target = load_target(spec, profile, region, output, stacks=platform_stacks())
-    stack = target.spec.stack_name
-    with aws_errors(f"diff {stack}"):
-        # A change set creating a stack comes with an empty stack (REVIEW_IN_PROGRESS):
-        # remove it with the change set, unless it was there before.
-        created_here = target.deployer.status(stack) is None
-        try:
-            prepared = prepare(target, artifact_bucket, recreate_failed=False)
-            if prepared.change_set_id is None or prepared.review is None:
-                show_no_changes(target, output)
-                return
-            show_review(prepared.review, output)
-            if keep:
-                target.echo(f"change set kept: {prepared.change_set_id}")
-            else:
-                target.cfn.delete_change_set(ChangeSetName=prepared.change_set_id)
-        finally:
-            if created_here and not keep:
-                target.deployer.discard_empty(stack)
+    actions.diff(target, artifact_bucket, output, keep)
 
 
 @cli.command(
@@ -185,34 +128,8 @@ def deploy(
     region: str | None,
 ) -> None:
     """Build, review and deploy SPEC through a change set a person approves."""
-    from litellm_cfn.deploy.aws import aws_errors
-
     target = load_target(spec, profile, region, output, stacks=platform_stacks())
-    stack = target.spec.stack_name
-    with aws_errors(f"deploy {stack}"):
-        failed = target.deployer.status(stack) == "ROLLBACK_COMPLETE"
-        if recreate_failed and failed and not yes:
-            approve_or_stop(
-                f"{stack} failed to create. Delete it and create it again?",
-                "rerun with --yes to delete and re-create it",
-            )
-        prepared = prepare(target, artifact_bucket, recreate_failed)
-        if prepared.change_set_id is None or prepared.review is None:
-            show_no_changes(target, output)
-            return
-        show_review(prepared.review, output)
-        refuse_unapproved(target, prepared.review, prepared.change_set_id, allow_replace)
-        if no_execute:
-            target.echo(
-                f"change set left for review: {prepared.change_set_id}\n"
-                f"execute it with: litellm-cfn execute {spec} {prepared.change_set_id}"
-            )
-            return
-        if not yes:
-            ask_to_execute(target, prepared.change_set_id, spec)
-        execute_reviewed(
-            target, prepared.change_set_id, prepared.change_type, prepared.review, allow_replace
-        )
+    actions.deploy(target, artifact_bucket, output, allow_replace, yes, no_execute, recreate_failed)
 
 
 @cli.command(
@@ -231,17 +148,8 @@ def execute(
     region: str | None,
 ) -> None:
     """Execute a change set left by `deploy --no-execute` or `diff --keep`."""
-    from litellm_cfn.deploy.aws import aws_errors
-
     target = load_target(spec, profile, region, stacks=platform_stacks())
-    stack = target.spec.stack_name
-    with aws_errors(f"execute {change_set}"):
-        change_type = target.deployer.settle(stack)
-        description = target.cfn.describe_change_set(ChangeSetName=change_set, StackName=stack)
-        review = target.deployer.review(description["ChangeSetId"], stack)
-        show_review(review, "text")
-        refuse_unapproved(target, review, description["ChangeSetId"], allow_replace)
-        execute_reviewed(target, description["ChangeSetId"], change_type, review, allow_replace)
+    actions.execute(target, change_set, allow_replace)
 
 
 @cli.command(epilog="\b\nExample:\n  litellm-cfn watch specs/platform.yaml")
@@ -251,27 +159,9 @@ def execute(
 def watch(spec: Path, profile: str | None, region: str | None) -> None:
     """Stream the events of the stack's current (or last) operation until it settles, then
     set the strict stack policy again."""
-    from litellm_cfn.deploy.aws import aws_errors
-
     target = load_target(spec, profile, region, stacks=platform_stacks())
-    stack = target.spec.stack_name
-    with aws_errors(f"watch {stack}"):
-        status = target.deployer.status(stack)
-        if status is None:
-            raise LitellmCfnError(f"stack {stack} does not exist in {target.region}")
-        if status == "REVIEW_IN_PROGRESS":
-            raise LitellmCfnError(
-                f"stack {stack} in {target.region} is not created yet (REVIEW_IN_PROGRESS: "
-                "a change set awaits review); nothing to watch"
-            )
-        (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
-        since = described.get("LastUpdatedTime") or described["CreationTime"]
-        then_guard(
-            target,
-            protected_ids(target),
-            lambda: target.deployer.watch(described["StackId"], since),
-        )
-        click.echo(f"{stack}: {target.deployer.status(stack)}")
+    status = actions.watch(target)
+    click.echo(f"{target.spec.stack_name}: {status}")
 
 
 @cli.command(epilog="\b\nExample:\n  litellm-cfn destroy specs/dev.yaml")
@@ -281,28 +171,9 @@ def watch(spec: Path, profile: str | None, region: str | None) -> None:
 @reports_errors
 def destroy(spec: Path, yes: bool, profile: str | None, region: str | None) -> None:
     """Delete the platform's stacks; the database snapshot, secrets, keys and logs stay."""
-    from litellm_cfn.deploy.aws import aws_errors
-
     target = load_target(spec, profile, region, stacks=platform_stacks())
     stack = target.spec.stack_name
-    with aws_errors(f"destroy {stack}"):
-        if target.deployer.status(stack) is None:
-            click.echo(f"{stack} does not exist in {target.region}: nothing to destroy")
-            return
-        click.echo(deletion_summary(target))
-        if not yes:
-            stop_without_terminal(
-                "not destroying without confirmation: run in a terminal, or add --yes"
-            )
-            typed = click.prompt(f"Type the stack name ({stack}) to destroy it")
-            if typed != stack:
-                raise InputError(f"{typed!r} is not {stack}: nothing was deleted")
-        (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
-        since = target.deployer.after_last_event(described["StackId"])
-        target.deployer.protect_from_deletion(stack, False)
-        target.cfn.delete_stack(StackName=stack)
-        try:
-            target.deployer.watch(described["StackId"], since)
-        except KeyboardInterrupt:
-            stopped_watching(target)
+    if actions.destroy(target, yes):
         click.echo(f"{stack}: deleted")
+    else:
+        click.echo(f"{stack} does not exist in {target.region}: nothing to destroy")

@@ -73,6 +73,12 @@ def aws_errors(action: str) -> Iterator[None]:
         raise LitellmCfnError(f"cannot {action}: {_one_line(error)}") from None
 
 
+def does_not_exist(error: Exception) -> bool:
+    """Whether a CloudFormation error says the stack (or a resource in it) does not exist:
+    CloudFormation answers ValidationError for that, so only its message tells."""
+    return "does not exist" in str(error)
+
+
 def _one_line(error: Exception) -> str:
     """botocore's message on one line (validation errors list one problem a line)."""
     return " ".join(str(error).split())[:500]

@@ -23,6 +23,8 @@ from awacs.aws import (
 )
 from troposphere import GetAtt, Output, Ref, Sub, Template, s3
 
+from litellm_cfn.deploy.aws import does_not_exist
+
 BOOTSTRAP_STACK = "litellm-cfn-bootstrap"
 NONCURRENT_DAYS = 30
 
@@ -115,7 +117,7 @@ def artifact_bucket(cloudformation: Any) -> str | None:
             StackName=BOOTSTRAP_STACK, LogicalResourceId="ArtifactBucket"
         )["StackResourceDetail"]
     except ClientError as error:
-        if "does not exist" in str(error):  # the stack, or the bucket in it
+        if does_not_exist(error):  # the stack, or the bucket in it
             return None
         raise
     physical = resource.get("PhysicalResourceId")

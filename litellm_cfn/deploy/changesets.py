@@ -15,12 +15,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
+from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.events import EventLog, watch
 from litellm_cfn.deploy.outputs import nested_stack_ids
 from litellm_cfn.deploy.package import Packaged, package
 from litellm_cfn.deploy.review import STATEFUL_TYPES, Review, StackReview, stack_changes
 from litellm_cfn.deploy.stack_state import (
     CHANGE_SET_PREFIX,
+    REVIEW_IN_PROGRESS,
+    ROLLBACK_COMPLETE,
     change_set_name,
     next_step,
     stack_policy,
@@ -31,7 +34,7 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAN
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 Echo = Callable[[str], None]
 # Nothing to guard: no stack, an empty one holding a change set, or a failed creation.
-UNGUARDED = (None, "REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE")
+UNGUARDED = (None, REVIEW_IN_PROGRESS, ROLLBACK_COMPLETE)
 
 
 def poll_seconds() -> float:
@@ -74,7 +77,7 @@ class Deployer:
         try:
             (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
         except ClientError as error:
-            if "does not exist" in str(error):
+            if does_not_exist(error):
                 return None
             raise
         return str(stack["StackStatus"])
@@ -161,7 +164,7 @@ class Deployer:
 
     def discard_empty(self, stack_name: str) -> None:
         """Delete the stack if it is only the empty shell a creating change set made."""
-        if self.status(stack_name) == "REVIEW_IN_PROGRESS":
+        if self.status(stack_name) == REVIEW_IN_PROGRESS:
             self.cfn.delete_stack(StackName=stack_name)
 
     def review(self, change_set_id: str, stack_name: str) -> Review:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from litellm_cfn.errors import EXIT_NEEDS_APPROVAL, LitellmCfnError
+from litellm_cfn.errors import Interrupted, LitellmCfnError, NeedsApproval
 
 if TYPE_CHECKING:
     from litellm_cfn.compile.compiler import CompiledPlatform
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from litellm_cfn.deploy.review import Review
     from litellm_cfn.spec import PlatformSpec
     from nested_stacks.base import StackModule
-
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -210,28 +208,32 @@ def _guard_keeping_the_error(target: Target, protected: dict[str, list[str]]) ->
 
 
 def stopped_watching(target: Target) -> None:
-    """Ctrl-C: say the deployment goes on and how to watch it again, then exit 130."""
-    click.echo(
+    """Ctrl-C: stop, saying the deployment goes on and how to watch it again (exit 130)."""
+    raise Interrupted(
         f"\nstopped watching {target.spec.stack_name}; the deployment goes on. "
-        f"Resume with: litellm-cfn watch {target.spec_path}",
-        err=True,
+        f"Resume with: litellm-cfn watch {target.spec_path}"
     )
-    sys.exit(EXIT_INTERRUPTED)
 
 
 def stop_without_terminal(message: str) -> None:
-    """Nobody can answer without a terminal: print `message` and stop with exit code 3."""
+    """Nobody can answer without a terminal: stop with `message` (exit 3)."""
     if not sys.stdin.isatty():
-        click.echo(message, err=True)
-        sys.exit(EXIT_NEEDS_APPROVAL)
+        raise NeedsApproval(message)
 
 
 def approve_or_stop(question: str, without_terminal: str) -> None:
-    """Go on only if a person on a terminal says yes; otherwise stop with exit code 3."""
+    """Go on only if a person on a terminal says yes; otherwise stop (exit 3)."""
     stop_without_terminal(f"stopped for approval: {without_terminal}")
     if not click.confirm(question, default=False):
-        click.echo("declined", err=True)
-        sys.exit(EXIT_NEEDS_APPROVAL)
+        raise NeedsApproval("declined")
+
+
+def decline(target: Target, stack: str, change_set: str, why: NeedsApproval) -> NeedsApproval:
+    """The one way a change set nobody approved ends: deleted, with the empty stack a first
+    one comes in, and the stop that says so."""
+    target.cfn.delete_change_set(ChangeSetName=change_set)
+    target.deployer.discard_empty(stack)
+    return NeedsApproval(f"{why}; the change set was deleted")
 
 
 def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
@@ -242,10 +244,7 @@ def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
         "or deploy again with --yes"
     )
     if not click.confirm("Execute this change set?", default=False):
-        target.cfn.delete_change_set(ChangeSetName=change_set)
-        target.deployer.discard_empty(target.spec.stack_name)  # a declined creation's shell
-        target.echo("declined; the change set was deleted")
-        sys.exit(EXIT_NEEDS_APPROVAL)
+        raise decline(target, target.spec.stack_name, change_set, NeedsApproval("declined"))
 
 
 def deletion_summary(target: Target) -> str:

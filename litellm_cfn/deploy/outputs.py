@@ -7,6 +7,7 @@ import shlex
 from typing import Any
 
 from litellm_cfn.compile.root_outputs import DEPLOY_SCRIPT_VARIABLES
+from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.review import NESTED_STACK
 from litellm_cfn.errors import LitellmCfnError
 
@@ -18,7 +19,7 @@ def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         (root,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
-        if "does not exist" in str(error):
+        if does_not_exist(error):
             raise LitellmCfnError(
                 f"stack {stack_name} does not exist in {cloudformation.meta.region_name}; "
                 "deploy it first, or check --region and --profile"

@@ -13,6 +13,11 @@ from awacs.aws import Action, Allow, Deny, Policy, Principal, Statement
 
 CHANGE_SET_PREFIX = "litellm-cfn-"
 
+# CloudFormation's stack states the deploy steps decide on, spelled once.
+REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"  # an empty stack holding a first change set
+ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"  # a failed creation: it can only be deleted
+DELETE_COMPLETE = "DELETE_COMPLETE"
+
 COMPLETE = frozenset(
     {
         "CREATE_COMPLETE",
@@ -35,11 +40,11 @@ class Step:
 
 def next_step(status: str | None, stack: str, recreate_failed: bool = False) -> Step:
     """What a deploy does with `stack` in `status` (None: the stack does not exist)."""
-    if status is None or status in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+    if status is None or status in (REVIEW_IN_PROGRESS, DELETE_COMPLETE):
         return Step("create")
     if status in COMPLETE:
         return Step("update")
-    if status == "ROLLBACK_COMPLETE":
+    if status == ROLLBACK_COMPLETE:
         if recreate_failed:
             return Step(
                 "recreate", f"{stack} failed to create; it will be deleted and created again"

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.flow import Target, execute_reviewed
 from litellm_cfn.deploy.review import Review
-from litellm_cfn.errors import LitellmCfnError
+from litellm_cfn.errors import Interrupted, LitellmCfnError
 from tests.conftest import spec_from
 
 OBSOLETE = ClientError(
@@ -94,10 +94,10 @@ def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure(capsys):
     assert line.endswith("`litellm-cfn watch p.yaml` sets it once the stack settles")
 
 
-def test_ctrl_c_leaves_the_policy_lifted_for_the_deployment_that_goes_on(capsys):
+def test_ctrl_c_leaves_the_policy_lifted_for_the_deployment_that_goes_on():
     deployer = RecordingDeployer(KeyboardInterrupt())
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(Interrupted) as stopped:
         execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
-    assert stopped.value.code == 130
+    assert stopped.value.exit_code == 130
     assert deployer.guards == [("Database",)]
-    assert "Resume with: litellm-cfn watch p.yaml" in capsys.readouterr().err
+    assert "Resume with: litellm-cfn watch p.yaml" in str(stopped.value)

@@ -3,31 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from litellm_cfn.cli.group import cli
 from litellm_cfn.cli.options import reports_errors, spec_argument, with_aws_options
-from litellm_cfn.errors import InputError, LitellmCfnError
-
-if TYPE_CHECKING:
-    from litellm_cfn.spec import PlatformSpec
-
-
-def _deployed_outputs(
-    spec_path: Path, profile: str | None, region: str | None
-) -> tuple[PlatformSpec, str, dict[str, str]]:
-    """The spec, the region used and the deployed stack's outputs."""
-    from litellm_cfn.deploy.aws import aws_errors, client
-    from litellm_cfn.deploy.outputs import read_outputs
-    from litellm_cfn.spec import load_spec
-
-    spec = load_spec(spec_path).spec
-    region = region or spec.region
-    with aws_errors(f"read stack {spec.stack_name}"):
-        outputs = read_outputs(client("cloudformation", region, profile), spec.stack_name)
-    return spec, region, outputs
 
 
 @cli.command(
@@ -47,9 +27,10 @@ def _deployed_outputs(
 @reports_errors
 def outputs(spec: Path, output_format: str, profile: str | None, region: str | None) -> None:
     """Print the deployed platform's outputs (root stack, completed from nested stacks)."""
-    from litellm_cfn.deploy.outputs import as_env, as_json, as_table
+    from litellm_cfn.deploy.outputs import as_env, as_json, as_table, deployed_outputs
+    from litellm_cfn.spec import load_spec
 
-    _, used_region, values = _deployed_outputs(spec, profile, region)
+    used_region, values = deployed_outputs(load_spec(spec).spec, profile, region)
     if output_format == "json":
         click.echo(as_json(values))
     elif output_format == "env":
@@ -89,33 +70,22 @@ def kube(
     """Render what installs LiteLLM's official chart on the platform: namespaces, its
     ServiceAccount, a secret store only its namespace may use, the ExternalSecrets, and
     values for the External Secrets and LiteLLM charts."""
-    from litellm_cfn.kube import MANIFESTS, hand_off
-    from litellm_cfn.kube.deployed import deployed, read_outputs_file
+    from litellm_cfn.kube import MANIFESTS, hand_off, write_files
+    from litellm_cfn.kube.deployed import deployed, deployed_from_file
+    from litellm_cfn.spec import load_spec
 
+    loaded = load_spec(spec).spec
     if outputs_file is not None:
-        from litellm_cfn.spec import load_spec
-
-        loaded = load_spec(spec).spec
-        values = read_outputs_file(outputs_file)
-        used_region = region or loaded.region
+        platform = deployed_from_file(loaded, outputs_file, region or loaded.region)
     else:
-        loaded, used_region, values = _deployed_outputs(spec, profile, region)
-    try:
+        from litellm_cfn.deploy.outputs import deployed_outputs
+
+        used_region, values = deployed_outputs(loaded, profile, region)
         platform = deployed(loaded, values, used_region)
-    except LitellmCfnError as error:
-        if outputs_file is None:
-            raise
-        raise InputError(f"{outputs_file}: {error}") from None
     files = hand_off(loaded, platform)
     if out is None:
         click.echo("---\n".join(files[name] for name in MANIFESTS), nl=False)
         click.echo("(the helm values files are written with --out DIR)", err=True)
         return
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{out}: cannot write: {error.strerror or error}") from None
-    for name in files:
-        click.echo(f"wrote {out / name}")
+    for path in write_files(out, files):
+        click.echo(f"wrote {path}")

@@ -35,6 +35,7 @@ class Target:
     s3: Any
     compiled: CompiledPlatform
     echo: Callable[[str], None] = click.echo
+    profile: str | None = None  # for the clients a flow makes besides these two
 
 
 def progress_echo(output: str) -> Callable[[str], None]:
@@ -69,7 +70,8 @@ def load_target(
     echo = progress_echo(output)
     s3 = client("s3", region, profile)
     compiled = compile_platform(spec) if stacks is None else compile_platform(spec, stacks)
-    return Target(spec, spec_path, region, Deployer(cfn, echo, poll), cfn, s3, compiled, echo)
+    deployer = Deployer(cfn, echo, poll)
+    return Target(spec, spec_path, region, deployer, cfn, s3, compiled, echo, profile)
 
 
 def colour_wanted() -> bool:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litellm_cfn.compile.root_outputs import DEPLOY_SCRIPT_VARIABLES
 from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.review import NESTED_STACK
 from litellm_cfn.errors import LitellmCfnError
+
+if TYPE_CHECKING:
+    from litellm_cfn.spec import PlatformSpec
+
+
+def deployed_outputs(
+    spec: PlatformSpec, profile: str | None, region: str | None
+) -> tuple[str, dict[str, str]]:
+    """The region used (`region`, else the spec's) and the platform's deployed outputs."""
+    from litellm_cfn.deploy.aws import aws_errors, client
+
+    used = region or spec.region
+    with aws_errors(f"read stack {spec.stack_name}"):
+        return used, read_outputs(client("cloudformation", used, profile), spec.stack_name)
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ class Packaged:
     root_url: str | None
     uploaded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    root_sha256: str = ""  # of the root as submitted: what a catalog version records
 
 
 def object_url(bucket: str, region: str, key: str) -> str:
@@ -63,10 +64,11 @@ def package(
         if resource["Type"] == NESTED_STACK and properties.get("TemplateURL") in urls:
             properties["TemplateURL"] = urls[properties["TemplateURL"]]
     body = to_yaml(root)
+    digest = hashlib.sha256(body.encode()).hexdigest()
     if len(body.encode()) <= MAX_INLINE_BODY and not root_by_url:
-        return Packaged(body, None, uploaded, reused)
+        return Packaged(body, None, uploaded, reused, digest)
     key = _upload(s3, bucket, prefix, body, uploaded, reused)
-    return Packaged(None, object_url(bucket, region, key), uploaded, reused)
+    return Packaged(None, object_url(bucket, region, key), uploaded, reused, digest)
 
 
 def _upload(

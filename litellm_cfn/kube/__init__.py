@@ -14,10 +14,12 @@ Files, in the order they are applied (the README's "After deploying"):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from litellm_cfn.errors import InputError
 from litellm_cfn.kube import external_secrets, litellm_chart
 from litellm_cfn.kube.deployed import Deployed
 from litellm_cfn.kube.names import (
@@ -57,6 +59,17 @@ def hand_off(spec: PlatformSpec, platform: Deployed) -> dict[str, str]:
         "litellm-values.yaml": [litellm_chart.values(spec, platform, secret_keys)],
     }
     return {name: to_yaml(docs) for name, docs in documents.items()}
+
+
+def write_files(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write the hand-off's files into `out` (made if missing); the paths written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{out}: cannot write: {error.strerror or error}") from None
+    return [out / name for name in files]
 
 
 def _namespace(name: str) -> dict[str, Any]:

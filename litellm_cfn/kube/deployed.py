@@ -102,6 +102,17 @@ def _region_of(arn: str) -> str | None:
     return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
 
 
+def deployed_from_file(spec: PlatformSpec, path: Path, region: str) -> Deployed:
+    """The deployed platform as a saved outputs file describes it; any problem with the
+    file is bad input named after it."""
+    try:
+        return deployed(spec, read_outputs_file(path), region)
+    except InputError:
+        raise
+    except LitellmCfnError as error:
+        raise InputError(f"{path}: {error}") from None
+
+
 def read_outputs_file(path: Path) -> dict[str, str]:
     """The outputs saved by `outputs --format json`: one JSON object of names to strings."""
     try:

@@ -27,7 +27,7 @@ from troposphere import (
 )
 
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.spec.eks import ami_type_for
+from litellm_cfn.spec.node_groups import ami_type_for
 from nested_stacks.base import ROOT_DEVICE, new_template, resource_name, tcp_to_tier
 from nested_stacks.cache import REDIS_PORT
 from nested_stacks.eks.cluster import KUBERNETES_API_PORT

@@ -58,3 +58,21 @@ def test_the_check_sees_an_upward_import():
         ("litellm_cfn.cli.main", 2)
     ]
     assert layer("litellm_cfn.cli.main") == "cli" and layer("litellm_cfn.errors") is None
+
+
+PACKAGE = sorted((REPO / "litellm_cfn").rglob("*.py"))
+MAX_MODULE_LINES = 300
+MAX_FUNCTION_LINES = 60
+
+
+@pytest.mark.parametrize("path", PACKAGE, ids=lambda p: str(p.relative_to(REPO)))
+def test_modules_and_functions_stay_small_enough_to_hold_in_your_head(path):
+    source = path.read_text()
+    assert len(source.splitlines()) <= MAX_MODULE_LINES
+    long = [
+        f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []

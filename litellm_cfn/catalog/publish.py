@@ -18,6 +18,7 @@ from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, TEMPLATES_BUCKET
 from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.text import columns
 
 VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 
@@ -176,8 +177,4 @@ def versions_table(artifacts: list[dict[str, Any]]) -> str:
         )
         for a in artifacts
     ]
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-        for row in (header, *rows)
-    )
+    return "\n".join(columns([header, *rows]))

@@ -44,12 +44,7 @@ def catalog_template(
     )
     template.set_version()
     if launch_role is not None:
-        for parameter in launch_role.parameters.values():
-            template.add_parameter(parameter)
-        for resource in launch_role.resources.values():
-            template.add_resource(resource)
-        for output in launch_role.outputs.values():
-            template.add_output(output)
+        _embed(template, launch_role)
     tags = Tags(dict(sorted(catalog.tags.items()))) if catalog.tags else None
     portfolio = template.add_resource(
         servicecatalog.Portfolio(
@@ -79,6 +74,29 @@ def catalog_template(
             Description="Launch with the platform's launch role, not the end user's rights",
         )
     )
+    _grant(template, catalog, portfolio)
+    for name, description, value in (
+        ("PortfolioId", "The portfolio", Ref(portfolio)),
+        ("ProductId", "The product", Ref(product)),
+    ):
+        template.add_output(Output(name, Description=description, Value=value))
+    return template
+
+
+def _embed(template: Template, launch_role: Template) -> None:
+    """The launch role's parameter, resources and outputs, unchanged."""
+    for parameter in launch_role.parameters.values():
+        template.add_parameter(parameter)
+    for resource in launch_role.resources.values():
+        template.add_resource(resource)
+    for output in launch_role.outputs.values():
+        template.add_output(output)
+
+
+def _grant(template: Template, catalog: Catalog, portfolio: servicecatalog.Portfolio) -> None:
+    """The portfolio's principals, and its shares with accounts. Organizational units are
+    shared through the API after deployment: CloudFormation's PortfolioShare takes account
+    ids only."""
     for index, principal in enumerate(catalog.principal_arns, start=1):
         template.add_resource(
             servicecatalog.PortfolioPrincipalAssociation(
@@ -88,20 +106,12 @@ def catalog_template(
                 PrincipalType="IAM",
             )
         )
-    # Organizational units are shared through the API after deployment: CloudFormation's
-    # PortfolioShare takes account ids only.
     for account in (t for t in catalog.share_with if t.isdigit()):
         template.add_resource(
             servicecatalog.PortfolioShare(
                 f"Share{account}", PortfolioId=Ref(portfolio), AccountId=account
             )
         )
-    for name, description, value in (
-        ("PortfolioId", "The portfolio", Ref(portfolio)),
-        ("ProductId", "The product", Ref(product)),
-    ):
-        template.add_output(Output(name, Description=description, Value=value))
-    return template
 
 
 def _local_role_name(spec: PlatformSpec, catalog: Catalog) -> object:

@@ -85,16 +85,27 @@ class PlatformScopes(Scopes):
 
     def _iam(self, service: str, create: list[str], destroy: list[str]) -> list[Statement]:
         """Roles by the platform tag; instance profiles and OIDC providers by name."""
-        path = self.spec.iam.role_path
-        roles = [self.iam(f"role{path}*")]
+        profile_actions = all_of(TYPE_ACTIONS["AWS::IAM::InstanceProfile"])
         profiles = [
-            self.iam(f"instance-profile{path}{name}")
+            self.iam(f"instance-profile{self.spec.iam.role_path}{name}")
             for name in self.found.named("AWS::IAM::InstanceProfile")
         ]
-        providers = [self.iam("oidc-provider/oidc.eks.${AWS::Region}.amazonaws.com/id/*")]
+        return [
+            *self._roles(service, create, destroy),
+            *self._allow(
+                "ManageTheInstanceProfilesTheTemplatesName",
+                service,
+                [a for a in create + destroy if a in profile_actions],
+                profiles,
+            ),
+            *self._oidc_providers(service, create, destroy),
+        ]
+
+    def _roles(self, service: str, create: list[str], destroy: list[str]) -> list[Statement]:
+        """Created only with the platform tag (and the boundary, if any), changed only when
+        they carry it."""
+        roles = [self.iam(f"role{self.spec.iam.role_path}*")]
         role_actions = all_of(TYPE_ACTIONS["AWS::IAM::Role"])
-        profile_actions = all_of(TYPE_ACTIONS["AWS::IAM::InstanceProfile"])
-        provider_actions = all_of(TYPE_ACTIONS["AWS::IAM::OIDCProvider"])
         creating: list[ConditionElement] = [
             StringEquals(f"aws:RequestTag/{PLATFORM_TAG}", self.spec.stack_name)
         ]
@@ -122,12 +133,15 @@ class PlatformScopes(Scopes):
                 roles,
                 self.tagged,
             ),
-            *self._allow(
-                "ManageTheInstanceProfilesTheTemplatesName",
-                service,
-                [a for a in create + destroy if a in profile_actions],
-                profiles,
-            ),
+        ]
+
+    def _oidc_providers(
+        self, service: str, create: list[str], destroy: list[str]
+    ) -> list[Statement]:
+        """EKS's providers in this region: created with the tag, changed only with it."""
+        providers = [self.iam("oidc-provider/oidc.eks.${AWS::Region}.amazonaws.com/id/*")]
+        provider_actions = all_of(TYPE_ACTIONS["AWS::IAM::OIDCProvider"])
+        return [
             *self._allow(
                 "CreateEksOidcProvidersWithThePlatformTag",
                 service,

@@ -38,47 +38,7 @@ def bootstrap_template(
         Description="litellm-cfn bootstrap: the bucket deploys upload nested templates to"
     )
     template.set_version()
-    bucket = template.add_resource(
-        s3.Bucket(
-            "ArtifactBucket",
-            DeletionPolicy="Retain",
-            UpdateReplacePolicy="Retain",
-            BucketEncryption=s3.BucketEncryption(
-                ServerSideEncryptionConfiguration=[
-                    s3.ServerSideEncryptionRule(
-                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                            SSEAlgorithm="AES256"
-                        ),
-                        BucketKeyEnabled=True,
-                    )
-                ]
-            ),
-            VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=s3.OwnershipControls(
-                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
-            LifecycleConfiguration=s3.LifecycleConfiguration(
-                Rules=[
-                    s3.LifecycleRule(
-                        Id="ExpireReplacedTemplates",
-                        Status="Enabled",
-                        NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
-                            NoncurrentDays=NONCURRENT_DAYS
-                        ),
-                        AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
-                            DaysAfterInitiation=1
-                        ),
-                    )
-                ]
-            ),
-        )
-    )
+    bucket = template.add_resource(_bucket())
     template.add_resource(
         s3.BucketPolicy(
             "ArtifactBucketPolicy",
@@ -105,6 +65,49 @@ def bootstrap_template(
         )
     )
     return template
+
+
+def _bucket() -> s3.Bucket:
+    """Versioned, encrypted, private, owner-enforced; replaced versions expire."""
+    return s3.Bucket(
+        "ArtifactBucket",
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                s3.ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                        SSEAlgorithm="AES256"
+                    ),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        OwnershipControls=s3.OwnershipControls(
+            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+        LifecycleConfiguration=s3.LifecycleConfiguration(
+            Rules=[
+                s3.LifecycleRule(
+                    Id="ExpireReplacedTemplates",
+                    Status="Enabled",
+                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
+                        NoncurrentDays=NONCURRENT_DAYS
+                    ),
+                    AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                        DaysAfterInitiation=1
+                    ),
+                )
+            ]
+        ),
+    )
 
 
 def artifact_bucket(cloudformation: Any) -> str | None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from litellm_cfn.text import columns
+
 # Resources whose removal or replacement loses data or breaks every client.
 STATEFUL_TYPES = frozenset(
     {
@@ -240,15 +242,12 @@ def _table(changes: Sequence[Change], paint: Any) -> list[str]:
         (c.action, c.logical_id, c.resource_type, c.replacement, ", ".join(c.causes))
         for c in changes
     ]
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    table = [header, *rows]
 
-    def line(row: tuple[str, ...], action: str | None = None) -> str:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        if action is not None:
-            cells[0] = paint(cells[0], _COLOURS.get(action, "0"))
-        return "  " + "  ".join(cells).rstrip()
+    def colour(cell: str, index: int) -> str:
+        return paint(cell, _COLOURS.get(table[index][0], "0")) if index else cell
 
-    return [line(header), *(line(row, row[0]) for row in rows)]
+    return ["  " + line for line in columns(table, first_cell=colour)]
 
 
 def render_json(review: Review) -> str:

@@ -6,6 +6,7 @@ from ipaddress import IPv4Address
 
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.spec.network import SubnetPlan
+from litellm_cfn.text import columns
 
 _PURPOSE = {
     "public": "NAT gateways, load balancers",
@@ -42,18 +43,9 @@ def subnet_table(spec: PlatformSpec) -> str:
         for s in plan.subnets
     ]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    right_aligned = {3}
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = [
-            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        return "  ".join(cells).rstrip()
-
+    rule = tuple("-" * width for width in widths)
     title = f"Subnet plan for VPC {plan.vpc} across {spec.vpc.az_count} availability zones"
-    table = [title, "", line(header), line(tuple("-" * w for w in widths))]
-    table += [line(row) for row in rows]
+    table = [title, "", *columns([header, rule, *rows], right={3})]
     return "\n".join([*table, "", *_address_use(plan)])
 
 

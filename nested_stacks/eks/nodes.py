@@ -9,7 +9,7 @@ from awacs.aws import Principal
 from troposphere import AWSHelperFn, GetAtt, Output, Ref, Sub, Tags, Template, ec2, eks, iam, kms
 
 from litellm_cfn.spec import PlatformSpec
-from litellm_cfn.spec.eks import NodeGroup, node_group_id
+from litellm_cfn.spec.node_groups import NodeGroup, node_group_id
 from nested_stacks.base import PLATFORM_TAG, ROOT_DEVICE, resource_name
 from nested_stacks.eks.cluster import Cluster
 from nested_stacks.encryption import customer_managed_key, volume_key_users

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_cfn.spec.eks import ami_type_for, node_group_id
+from litellm_cfn.spec.node_groups import ami_type_for, node_group_id
 from tests.conftest import assert_located, spec_from
 
 BAD = [

@@ -24,6 +24,25 @@ from nested_stacks.base import StackModule, new_template
 from nested_stacks.wiring import DECLARED, Wiring
 
 ROOT_FILE = "root.yaml"
+SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class NestedStack:
+    """One nested stack of a compiled platform, named as its module is (`vpc`)."""
+
+    name: str
+    template: Template
+
+    @property
+    def file(self) -> str:
+        """The file `build` writes it to and the root's relative TemplateURL: `vpc.yaml`."""
+        return stack_file(self.name)
+
+    @property
+    def logical_id(self) -> str:
+        """The root's resource for it: `VpcStack`."""
+        return stack_logical_id(self.name)
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,20 @@ class CompiledPlatform:
 
     templates: dict[str, Template]
     companions: dict[str, Template] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Template:
+        """The root template."""
+        return self.templates[ROOT_FILE]
+
+    @property
+    def nested(self) -> list[NestedStack]:
+        """The nested stacks, in the root's order."""
+        return [
+            NestedStack(file.removesuffix(SUFFIX), template)
+            for file, template in self.templates.items()
+            if file != ROOT_FILE
+        ]
 
     @property
     def files(self) -> dict[str, Template]:
@@ -48,7 +81,7 @@ def stack_logical_id(name: str) -> str:
 
 def stack_file(name: str) -> str:
     """`vpc` -> `vpc.yaml`."""
-    return f"{name}.yaml"
+    return f"{name}{SUFFIX}"
 
 
 def compile_platform(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform, stack_logical_id
+from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.events import EventLog, watch
 from litellm_cfn.deploy.outputs import nested_stack_ids
@@ -190,9 +190,7 @@ class Deployer:
         return {**description, "Changes": changes}
 
     # -- execution -----------------------------------------------------------------------
-    def guard(
-        self, stack_name: str, protected: dict[str, list[str]], allowed: Iterable[str]
-    ) -> None:
+    def guard(self, stack_name: str, protected: Guarded, allowed: Iterable[str]) -> None:
         """Set stack policies denying replacement and deletion of stateful resources, on the
         root and each nested stack, except those `allowed` for this execution (as `LogicalId`,
         `NestedStack/LogicalId` or `<stack name>/NestedStack/LogicalId`)."""
@@ -200,11 +198,12 @@ class Deployer:
             return
         allow = set(allowed)
         physical = nested_stack_ids(self.cfn, stack_name)
-        for logical, ids in protected.items():
-            stack = stack_name if logical == ROOT_FILE else physical.get(logical)
-            if stack is None:
-                continue
-            prefix = "" if logical == ROOT_FILE else f"{logical}/"
+        stacks = [
+            (physical[logical], f"{logical}/", ids)
+            for logical, ids in protected.nested.items()
+            if logical in physical
+        ] + [(stack_name, "", protected.root)]
+        for stack, prefix, ids in stacks:
             kept = [i for i in ids if not {i, f"{prefix}{i}", f"{stack_name}/{prefix}{i}"} & allow]
             self.cfn.set_stack_policy(StackName=stack, StackPolicyBody=stack_policy(kept))
 
@@ -244,18 +243,29 @@ class Deployer:
         )
 
 
-def stateful_ids(compiled: CompiledPlatform) -> dict[str, list[str]]:
-    """Per stack (root file name, or nested stack logical id), its stateful logical ids; the
-    root protects the nested stacks that hold any."""
-    protected: dict[str, list[str]] = {}
-    for file, template in compiled.templates.items():
-        if file == ROOT_FILE:
-            continue
-        ids = [name for name, r in template.resources.items() if r.resource_type in STATEFUL_TYPES]
-        if ids:
-            protected[stack_logical_id(file.removesuffix(".yaml"))] = ids
-    protected[ROOT_FILE] = sorted(protected)
-    return protected
+@dataclass(frozen=True)
+class Guarded:
+    """What the stack policies protect: in each nested stack (by its logical id in the root)
+    its stateful resources, and in the root the nested stacks that hold any."""
+
+    root: list[str]
+    nested: dict[str, list[str]]
+
+
+def stateful_ids(compiled: CompiledPlatform) -> Guarded:
+    """The stateful logical ids of every stack of `compiled`."""
+    nested = {
+        stack.logical_id: ids
+        for stack in compiled.nested
+        if (
+            ids := [
+                name
+                for name, resource in stack.template.resources.items()
+                if resource.resource_type in STATEFUL_TYPES
+            ]
+        )
+    }
+    return Guarded(sorted(nested), nested)
 
 
 def packaged_platform(

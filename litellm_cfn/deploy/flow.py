@@ -17,7 +17,7 @@ from litellm_cfn.errors import Interrupted, LitellmCfnError, NeedsApproval
 
 if TYPE_CHECKING:
     from litellm_cfn.compile.compiler import CompiledPlatform
-    from litellm_cfn.deploy.changesets import Deployer, Prepared
+    from litellm_cfn.deploy.changesets import Deployer, Guarded, Prepared
     from litellm_cfn.deploy.review import Review
     from litellm_cfn.spec import PlatformSpec
     from nested_stacks.base import StackModule
@@ -174,14 +174,14 @@ def execute_reviewed(
     target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
 
 
-def protected_ids(target: Target) -> dict[str, list[str]]:
+def protected_ids(target: Target) -> Guarded:
     """The stateful logical ids the stack policies guard, per stack."""
     from litellm_cfn.deploy.changesets import stateful_ids
 
     return stateful_ids(target.compiled)
 
 
-def then_guard(target: Target, protected: dict[str, list[str]], run: Callable[[], Any]) -> None:
+def then_guard(target: Target, protected: Guarded, run: Callable[[], Any]) -> None:
     """Run an execution or a watch, then set the strict stack policy again, whether it
     succeeded or failed: `--allow-replace` holds for one execution only. After Ctrl-C the
     deployment goes on and needs the lifted policy, so it stays until the next deploy or
@@ -196,7 +196,7 @@ def then_guard(target: Target, protected: dict[str, list[str]], run: Callable[[]
     target.deployer.guard(target.spec.stack_name, protected, ())
 
 
-def _guard_keeping_the_error(target: Target, protected: dict[str, list[str]]) -> None:
+def _guard_keeping_the_error(target: Target, protected: Guarded) -> None:
     """Re-guard after a failure; if that fails too, say so, and let the failure be reported."""
     try:
         target.deployer.guard(target.spec.stack_name, protected, ())
@@ -251,20 +251,14 @@ def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
 
 def deletion_summary(target: Target) -> str:
     """What deleting the stacks removes and what it keeps, from the templates' policies."""
-    from litellm_cfn.compile.compiler import ROOT_FILE
-
     kept: list[str] = []
     deleted = 0
-    for file, template in target.compiled.templates.items():
-        if file == ROOT_FILE:
-            continue
-        for name, resource in template.resources.items():
+    for nested in target.compiled.nested:
+        for name, resource in nested.template.resources.items():
             policy = resource.resource.get("DeletionPolicy")
             if policy in ("Retain", "Snapshot"):
                 verb = "final snapshot of" if policy == "Snapshot" else "keeps"
-                kept.append(
-                    f"  {verb} {file.removesuffix('.yaml')}/{name} ({resource.resource_type})"
-                )
+                kept.append(f"  {verb} {nested.name}/{name} ({resource.resource_type})")
             else:
                 deleted += 1
     stack = target.spec.stack_name

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from litellm_cfn.compile.compiler import ROOT_FILE, CompiledPlatform
+from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.render import to_yaml
 from litellm_cfn.deploy.review import NESTED_STACK
 
@@ -52,13 +52,11 @@ def package(
     uploaded: list[str] = []
     reused: list[str] = []
     urls: dict[str, str] = {}
-    for file, template in compiled.templates.items():
-        if file == ROOT_FILE:
-            continue
-        text = rendered[file] if rendered is not None else to_yaml(template.to_dict())
+    for nested in compiled.nested:
+        text = rendered[nested.file] if rendered else to_yaml(nested.template.to_dict())
         key = _upload(s3, bucket, prefix, text, uploaded, reused)
-        urls[file] = object_url(bucket, region, key)
-    root = compiled.templates[ROOT_FILE].to_dict()
+        urls[nested.file] = object_url(bucket, region, key)
+    root = compiled.root.to_dict()
     for resource in root.get("Resources", {}).values():
         properties = resource.get("Properties", {})
         if resource["Type"] == NESTED_STACK and properties.get("TemplateURL") in urls:

@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from litellm_cfn.compile.compiler import compile_platform
+from litellm_cfn.deploy.changesets import stateful_ids
 from litellm_cfn.deploy.flow import Target, execute_reviewed
 from litellm_cfn.deploy.review import Review
 from litellm_cfn.errors import Interrupted, LitellmCfnError
@@ -101,3 +102,12 @@ def test_ctrl_c_leaves_the_policy_lifted_for_the_deployment_that_goes_on():
     assert stopped.value.exit_code == 130
     assert deployer.guards == [("Database",)]
     assert "Resume with: litellm-cfn watch p.yaml" in str(stopped.value)
+
+
+def test_the_guarded_ids_are_each_nested_stacks_stateful_resources_and_the_root_holds_those():
+    guarded = stateful_ids(compile_platform(spec_from("name: litellm\n")))
+    assert "Database" in guarded.nested["RdsStack"]
+    assert "DatabaseSecurityGroup" not in guarded.nested["RdsStack"]
+    assert "CacheReplicationGroup" not in guarded.nested.get("CacheStack", [])
+    assert guarded.root == sorted(guarded.nested)
+    assert "IamStack" not in guarded.nested  # roles are not stateful

@@ -8,6 +8,7 @@ import click
 
 from litellm_cfn.catalog import publish as catalog
 from litellm_cfn.catalog.template import catalog_stack_name
+from litellm_cfn.compile.artifacts import artifact_prefix
 from litellm_cfn.deploy import aws
 from litellm_cfn.deploy.aws import aws_errors
 from litellm_cfn.deploy.flow import (
@@ -55,7 +56,7 @@ def _record_version(
     assert platform.catalog is not None  # checked by publish
     compiled = target.compiled
     packaged = package(
-        compiled, target.s3, bucket, target.region, platform.stack_name, True, rendered
+        compiled, target.s3, bucket, target.region, artifact_prefix(platform), True, rendered
     )
     key = catalog.state_key(platform)
     existing = catalog.read_versions(target.s3, bucket, key)

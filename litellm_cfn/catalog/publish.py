@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from litellm_cfn.catalog.template import PublishedVersion, catalog_stack_name, catalog_template
+from litellm_cfn.compile.artifacts import versions_key
 from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, TEMPLATES_BUCKET
 from litellm_cfn.errors import InputError, LitellmCfnError
@@ -35,7 +36,7 @@ def check_version_name(version: str) -> str:
 
 def state_key(spec: PlatformSpec) -> str:
     """Where the published versions are recorded in the artifacts bucket."""
-    return f"{spec.stack_name}/catalog/versions.json"
+    return versions_key(spec)
 
 
 def read_versions(s3: Any, bucket: str, key: str) -> list[PublishedVersion]:

@@ -34,6 +34,7 @@ from typing import Any
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Output, Parameter, Ref, Sub, Template, encode_to_dict, iam
 
+from litellm_cfn.compile.artifacts import artifact_prefix
 from litellm_cfn.compile.launch_access import PlatformScopes, never_itself, unscoped
 from litellm_cfn.compile.launch_actions import TYPE_ACTIONS, Footprint, footprint
 from litellm_cfn.spec import PlatformSpec
@@ -148,7 +149,9 @@ def launch_statements(spec: PlatformSpec, found: Footprint, bucket: Parameter) -
             Sid="ReadTheNestedTemplates",
             Effect=Allow,
             Action=[Action("s3", "GetObject")],
-            Resource=[Sub(f"arn:${{AWS::Partition}}:s3:::${{{bucket.title}}}/{spec.stack_name}/*")],
+            Resource=[
+                Sub(f"arn:${{AWS::Partition}}:s3:::${{{bucket.title}}}/{artifact_prefix(spec)}/*")
+            ],
         ),
         # Service Catalog's own copy of the root template (constraints-launch.html: "you must
         # use this string").

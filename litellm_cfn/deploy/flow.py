@@ -113,6 +113,7 @@ def artifact_bucket_for(target: Target, explicit: str | None) -> str:
 def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
     """Build (write and lint) the compiled platform, package what was written, create the
     change set and review it."""
+    from litellm_cfn.compile.artifacts import artifact_prefix
     from litellm_cfn.compile.build import build, default_out
     from litellm_cfn.deploy.changesets import Prepared, packaged_platform
 
@@ -125,7 +126,7 @@ def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepar
         target.s3,
         artifact_bucket_for(target, bucket),
         target.region,
-        spec.stack_name,
+        artifact_prefix(spec),
         target.echo,
     )
     change_set = target.deployer.create_change_set(

@@ -49,6 +49,8 @@ def parameter_sources(
                 raise InternalError(
                     f"stack {stack} takes {name}, which no stack declares to output"
                 )
+        elif wire.producer == stack:
+            raise InternalError(f"stack {stack} takes {name}, which it outputs itself")
         elif wire.name in given:
             sources[name] = given[wire.name]
         elif "Default" not in parameter.properties:

@@ -137,6 +137,11 @@ def test_a_parameter_nobody_gives_is_a_bug():
         root_of(stack("eks", parameters=["VpcId"]), stack("vpc", enabled=False, outputs=["VpcId"]))
 
 
+def test_a_stack_taking_its_own_output_is_a_bug():
+    with pytest.raises(InternalError, match="stack vpc takes VpcId, which it outputs itself"):
+        root_of(stack("vpc", outputs=["VpcId"], parameters=["VpcId"]))
+
+
 def test_renaming_a_real_output_fails_the_build_naming_both_ends():
     def renamed(spec):
         template = secrets.build(spec)

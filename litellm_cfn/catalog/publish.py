@@ -17,6 +17,7 @@ from litellm_cfn.catalog.template import PublishedVersion, catalog_stack_name, c
 from litellm_cfn.compile.artifacts import versions_key
 from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.launch_role import LAUNCH_ROLE_FILE, TEMPLATES_BUCKET
+from litellm_cfn.deploy.aws import not_found
 from litellm_cfn.errors import InputError, LitellmCfnError
 from litellm_cfn.spec import PlatformSpec
 from litellm_cfn.text import columns
@@ -46,7 +47,7 @@ def read_versions(s3: Any, bucket: str, key: str) -> list[PublishedVersion]:
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if not_found(error):
             return []
         raise
     return [PublishedVersion(**entry) for entry in json.loads(body)["versions"]]

@@ -79,6 +79,16 @@ def does_not_exist(error: Exception) -> bool:
     return "does not exist" in str(error)
 
 
+# What S3 answers for a missing object: NoSuchKey to GetObject, a bare 404 to HeadObject.
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+def not_found(error: Exception) -> bool:
+    """Whether an AWS client error says the object asked for is not there."""
+    response = getattr(error, "response", None) or {}
+    return response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
 def _one_line(error: Exception) -> str:
     """botocore's message on one line (validation errors list one problem a line)."""
     return " ".join(str(error).split())[:500]

@@ -14,6 +14,7 @@ from typing import Any
 
 from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.compile.render import to_yaml
+from litellm_cfn.deploy.aws import not_found
 from litellm_cfn.deploy.review import NESTED_STACK
 
 MAX_INLINE_BODY = 51_200  # bytes CloudFormation accepts as TemplateBody
@@ -81,7 +82,7 @@ def _upload(
         reused.append(key)
         return key
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+        if not not_found(error):
             raise
     s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/x-yaml")
     uploaded.append(key)

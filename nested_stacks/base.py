@@ -7,10 +7,7 @@ from typing import Protocol
 from troposphere import AWSObject, Parameter, Template, ec2
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.wiring import (
-    DATABASE_SUBNET_IDS,
-    VPC_ID,
-)
+from nested_stacks.wiring import DATABASE_SUBNET_IDS, VPC_ID, Wire
 
 
 class StackModule(Protocol):
@@ -92,20 +89,25 @@ def from_private_subnets(spec: PlatformSpec, port: int, what: str) -> list[ec2.S
     return tcp_to_tier(spec, "private", port, f"{what} from")
 
 
-def database_tier_parameters(template: Template) -> tuple[Parameter, Parameter]:
-    """The VPC and its database subnets, which the VPC stack outputs: where the stateful
-    services (the database, the cache) live."""
+def network_parameters(
+    template: Template, subnets: Wire, description: str
+) -> tuple[Parameter, Parameter]:
+    """The VPC and one tier's subnets, as the VPC stack outputs them."""
     vpc_id = template.add_parameter(
         Parameter(VPC_ID.name, Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
     )
-    subnets = template.add_parameter(
-        Parameter(
-            DATABASE_SUBNET_IDS.name,
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="Database subnets (no route out of the VPC).",
-        )
+    tier = template.add_parameter(
+        Parameter(subnets.name, Type="List<AWS::EC2::Subnet::Id>", Description=description)
     )
-    return vpc_id, subnets
+    return vpc_id, tier
+
+
+def database_tier_parameters(template: Template) -> tuple[Parameter, Parameter]:
+    """The VPC and its database subnets: where the stateful services (the database, the
+    cache) live."""
+    return network_parameters(
+        template, DATABASE_SUBNET_IDS, "Database subnets (no route out of the VPC)."
+    )
 
 
 def no_egress(reason: str) -> list[ec2.SecurityGroupRule]:

@@ -9,17 +9,14 @@ from the VPC stack, so it is created in parallel with everything else that needs
 
 from __future__ import annotations
 
-from troposphere import Parameter, Ref, Template
+from troposphere import Ref, Template
 
 from litellm_cfn.spec import PlatformSpec
-from nested_stacks.base import new_template
+from nested_stacks.base import network_parameters, new_template
 from nested_stacks.eks.addons import add_addons
 from nested_stacks.eks.cluster import add_cluster
 from nested_stacks.eks.nodes import add_node_groups
-from nested_stacks.wiring import (
-    PRIVATE_SUBNET_IDS,
-    VPC_ID,
-)
+from nested_stacks.wiring import PRIVATE_SUBNET_IDS
 
 NAME = "eks"
 
@@ -32,15 +29,10 @@ def enabled(spec: PlatformSpec) -> bool:
 def build(spec: PlatformSpec) -> Template:
     """The EKS stack's template."""
     template = new_template(spec, "EKS cluster, node groups, OIDC provider and add-ons")
-    vpc_id = template.add_parameter(
-        Parameter(VPC_ID.name, Type="AWS::EC2::VPC::Id", Description="The platform's VPC.")
-    )
-    subnets = template.add_parameter(
-        Parameter(
-            PRIVATE_SUBNET_IDS.name,
-            Type="List<AWS::EC2::Subnet::Id>",
-            Description="Private subnets for the control plane's network interfaces and nodes.",
-        )
+    vpc_id, subnets = network_parameters(
+        template,
+        PRIVATE_SUBNET_IDS,
+        "Private subnets for the control plane's network interfaces and nodes.",
     )
     cluster = add_cluster(template, spec, Ref(vpc_id), Ref(subnets))
     before_nodes, after_nodes = add_addons(template, spec, cluster)

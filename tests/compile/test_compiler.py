@@ -142,40 +142,34 @@ def test_a_stack_taking_its_own_output_is_a_bug():
         root_of(stack("vpc", outputs=["VpcId"], parameters=["VpcId"]))
 
 
-def test_renaming_a_real_output_fails_the_build_naming_both_ends():
-    def renamed(spec):
+def with_secrets_outputs(change):
+    """The real stacks, the secrets stack's outputs passed through `change` first."""
+
+    def build(spec):
         template = secrets.build(spec)
-        template.outputs["RedisPasswordSecretNames"] = template.outputs.pop(
-            REDIS_PASSWORD_SECRET_NAME.name
-        )
+        change(template.outputs)
         return template
 
-    stacks = tuple(
-        SimpleNamespace(NAME="secrets", enabled=secrets.enabled, build=renamed)
-        if module is secrets
-        else module
-        for module in STACKS
-    )
+    changed = SimpleNamespace(NAME="secrets", enabled=secrets.enabled, build=build)
+    return tuple(changed if module is secrets else module for module in STACKS)
+
+
+def test_renaming_a_real_output_fails_the_build_naming_both_ends():
+    def rename(outputs):
+        outputs["RedisPasswordSecretNames"] = outputs.pop(REDIS_PASSWORD_SECRET_NAME.name)
+
     with pytest.raises(InternalError, match="stack secrets outputs RedisPasswordSecretNames, not"):
-        compile_platform(SPEC, stacks)
+        compile_platform(SPEC, with_secrets_outputs(rename))
 
 
 def test_a_stack_that_stops_giving_a_declared_output_fails_the_build():
-    def without(spec):
-        template = secrets.build(spec)
-        del template.outputs[REDIS_PASSWORD_SECRET_NAME.name]
-        return template
+    def drop(outputs):
+        del outputs[REDIS_PASSWORD_SECRET_NAME.name]
 
-    stacks = tuple(
-        SimpleNamespace(NAME="secrets", enabled=secrets.enabled, build=without)
-        if module is secrets
-        else module
-        for module in STACKS
-    )
     with pytest.raises(
         InternalError, match="stack secrets does not output RedisPasswordSecretName"
     ):
-        compile_platform(SPEC, stacks)
+        compile_platform(SPEC, with_secrets_outputs(drop))
 
 
 def test_a_composed_root_output_naming_an_undeclared_output_is_a_bug():

@@ -4,8 +4,6 @@ deploy that stack through the reviewed change-set flow, then what only the API c
 
 from __future__ import annotations
 
-import click
-
 from litellm_cfn.catalog import publish as catalog
 from litellm_cfn.catalog.template import catalog_stack_name
 from litellm_cfn.compile.artifacts import artifact_prefix
@@ -37,9 +35,9 @@ def publish(
         rendered = {template.file: template.text for template in built.templates}
         sha256, updated = _record_version(target, bucket, version, rendered, yes)
         if not updated:
-            click.echo(f"version {version} is already published with this template")
+            target.console.result(f"version {version} is already published with this template")
         else:
-            click.echo(
+            target.console.result(
                 f"published {platform.catalog.product.name} {version} (sha256:{sha256[:12]})"
             )
         _after_publish(target, bucket, version, deprecate_previous)
@@ -75,7 +73,7 @@ def _record_version(
         catalog.catalog_parameters(compiled, bucket),
     )
     if change_set is not None:
-        show_review(target.deployer.review(change_set, stack), "text")
+        show_review(target.console, target.deployer.review(change_set, stack), "text")
         if not yes:
             _approve(target, stack, change_set)
     if changed:
@@ -112,7 +110,7 @@ def _after_publish(target: Target, bucket: str, version: str, deprecate: bool) -
             catalog.share_with_organizational_units(servicecatalog, portfolio, units)
         if deprecate:
             for name in catalog.deprecate_previous(servicecatalog, product, version):
-                click.echo(f"deprecated version {name}")
+                target.console.result(f"deprecated version {name}")
     blocked = catalog.unreadable_by(target.s3, bucket, platform)
     if blocked:
         accounts = " ".join(f"--trust-account {t}" for t in blocked if t.isdigit())
@@ -120,11 +118,10 @@ def _after_publish(target: Target, bucket: str, version: str, deprecate: bool) -
         fix = " ".join(
             filter(None, [accounts, f"--trust-organization {organization}" if organization else ""])
         )
-        click.echo(
+        target.console.warn(
             f"warning: {', '.join(blocked)} cannot read the templates in s3://{bucket}, so "
             f"launches there would fail; allow them with: litellm-cfn bootstrap --region "
-            f"{target.region} {fix}".rstrip(),
-            err=True,
+            f"{target.region} {fix}".rstrip()
         )
 
 
@@ -133,7 +130,9 @@ def _approve(target: Target, stack: str, change_set: str) -> None:
     empty stack a first one comes in) and stop."""
     try:
         approve_or_stop(
-            "Execute this catalog change set?", "publish again with --yes to execute it"
+            target.console,
+            "Execute this catalog change set?",
+            "publish again with --yes to execute it",
         )
     except NeedsApproval as stop:
         raise decline(target, stack, change_set, stop) from None

@@ -9,6 +9,7 @@ import click
 
 from litellm_cfn.cli.group import cli
 from litellm_cfn.cli.options import (
+    console,
     platform_stacks,
     reports_errors,
     spec_argument,
@@ -40,7 +41,7 @@ def publish(
     """Publish SPEC's platform as a version of its Service Catalog product."""
     from litellm_cfn.catalog import flow
 
-    target = load_target(spec, profile, region, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(), platform_stacks())
     flow.publish(target, version, artifact_bucket, deprecate_previous, yes)
 
 
@@ -57,4 +58,4 @@ def status(spec: Path, profile: str | None, region: str | None) -> None:
     """List the product's versions with their state and template hash."""
     from litellm_cfn.catalog import flow
 
-    click.echo(flow.status(load_target(spec, profile, region, stacks=platform_stacks())))
+    click.echo(flow.status(load_target(spec, profile, region, console(), platform_stacks())))

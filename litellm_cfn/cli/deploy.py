@@ -12,6 +12,7 @@ import click
 
 from litellm_cfn.cli.group import cli
 from litellm_cfn.cli.options import (
+    console,
     platform_stacks,
     reports_errors,
     spec_argument,
@@ -75,7 +76,9 @@ def bootstrap(
             f"--trust-account takes 12-digit account ids and --trust-organization an "
             f"o-... id; got {', '.join(bad) or trust_organization}"
         )
-    bucket = actions.bootstrap(region, profile, trust_account, trust_organization, recreate_failed)
+    bucket = actions.bootstrap(
+        console(), region, profile, trust_account, trust_organization, recreate_failed
+    )
     click.echo(f"artifacts bucket: {bucket}")
 
 
@@ -98,7 +101,7 @@ def diff(
     region: str | None,
 ) -> None:
     """Show what deploying SPEC would change, root and nested stacks, without changing it."""
-    target = load_target(spec, profile, region, output, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(output), platform_stacks())
     actions.diff(target, artifact_bucket, output, keep)
 
 
@@ -128,7 +131,7 @@ def deploy(
     region: str | None,
 ) -> None:
     """Build, review and deploy SPEC through a change set a person approves."""
-    target = load_target(spec, profile, region, output, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(output), platform_stacks())
     actions.deploy(target, artifact_bucket, output, allow_replace, yes, no_execute, recreate_failed)
 
 
@@ -148,7 +151,7 @@ def execute(
     region: str | None,
 ) -> None:
     """Execute a change set left by `deploy --no-execute` or `diff --keep`."""
-    target = load_target(spec, profile, region, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(), platform_stacks())
     actions.execute(target, change_set, allow_replace)
 
 
@@ -159,7 +162,7 @@ def execute(
 def watch(spec: Path, profile: str | None, region: str | None) -> None:
     """Stream the events of the stack's current (or last) operation until it settles, then
     set the strict stack policy again."""
-    target = load_target(spec, profile, region, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(), platform_stacks())
     status = actions.watch(target)
     click.echo(f"{target.spec.stack_name}: {status}")
 
@@ -171,7 +174,7 @@ def watch(spec: Path, profile: str | None, region: str | None) -> None:
 @reports_errors
 def destroy(spec: Path, yes: bool, profile: str | None, region: str | None) -> None:
     """Delete the platform's stacks; the database snapshot, secrets, keys and logs stay."""
-    target = load_target(spec, profile, region, stacks=platform_stacks())
+    target = load_target(spec, profile, region, console(), platform_stacks())
     stack = target.spec.stack_name
     if actions.destroy(target, yes):
         click.echo(f"{stack}: deleted")

@@ -4,6 +4,7 @@ handler at the CLI edge (a LitellmCfnError becomes its message and exit code).""
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import click
 from litellm_cfn.errors import EXIT_FAILED, LitellmCfnError
 
 if TYPE_CHECKING:
+    from litellm_cfn.deploy.console import Console
     from nested_stacks.base import StackModule
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +41,25 @@ def platform_stacks() -> tuple[StackModule, ...]:
     from nested_stacks import STACKS
 
     return STACKS
+
+
+def console(output: str = "text") -> Console:
+    """The Console a flow talks through: click's echo, confirm and prompt; progress on
+    stderr when stdout carries JSON; colour only on a terminal and without NO_COLOR."""
+    from litellm_cfn.deploy.console import Console
+
+    def to_stderr(line: str) -> None:
+        click.echo(line, err=True)
+
+    return Console(
+        result=click.echo,
+        progress=to_stderr if output == "json" else click.echo,
+        warn=to_stderr,
+        confirm=lambda question: click.confirm(question, default=False),
+        prompt=lambda question: str(click.prompt(question)),
+        interactive=sys.stdin.isatty,
+        colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+    )
 
 
 spec_argument = click.argument(

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import gc
 
-import click
-
 from litellm_cfn.deploy.aws import aws_errors
+from litellm_cfn.deploy.console import Console
 from litellm_cfn.deploy.flow import (
     Target,
     approve_or_stop,
@@ -29,6 +28,7 @@ from litellm_cfn.errors import InputError, LitellmCfnError
 
 
 def bootstrap(
+    console: Console,
     region: str,
     profile: str | None,
     trust_account: tuple[str, ...],
@@ -44,7 +44,7 @@ def bootstrap(
 
     gc.enable()  # a deploy: see load_target
     cfn = client("cloudformation", region, profile)
-    deployer = Deployer(cfn, click.echo, poll_seconds())
+    deployer = Deployer(cfn, console.progress, poll_seconds())
     with aws_errors("bootstrap"):
         # The bucket is retained, so deleting a failed creation loses nothing.
         change_type = deployer.settle(BOOTSTRAP_STACK, recreate_failed)
@@ -52,7 +52,7 @@ def bootstrap(
         body = Packaged(to_yaml(template.to_dict()), None)
         change_set = deployer.create_change_set(BOOTSTRAP_STACK, body, change_type, {})
         if change_set is None:
-            click.echo(f"{BOOTSTRAP_STACK}: up to date")
+            console.progress(f"{BOOTSTRAP_STACK}: up to date")
         else:
             deployer.execute(BOOTSTRAP_STACK, change_set, None)
         return str(artifact_bucket(cfn))
@@ -70,7 +70,7 @@ def diff(target: Target, bucket: str | None, output: str, keep: bool) -> None:
             if prepared.change_set_id is None or prepared.review is None:
                 show_no_changes(target, output)
                 return
-            show_review(prepared.review, output)
+            show_review(target.console, prepared.review, output)
             if keep:
                 target.echo(f"change set kept: {prepared.change_set_id}")
             else:
@@ -97,6 +97,7 @@ def deploy(
         failed = target.deployer.status(stack) == ROLLBACK_COMPLETE
         if recreate_failed and failed and not yes:
             approve_or_stop(
+                target.console,
                 f"{stack} failed to create. Delete it and create it again?",
                 "rerun with --yes to delete and re-create it",
             )
@@ -104,7 +105,7 @@ def deploy(
         if prepared.change_set_id is None or prepared.review is None:
             show_no_changes(target, output)
             return
-        show_review(prepared.review, output)
+        show_review(target.console, prepared.review, output)
         refuse_unapproved(target, prepared.review, prepared.change_set_id, allowed)
         if no_execute:
             target.echo(
@@ -127,7 +128,7 @@ def execute(target: Target, change_set: str, allowed: tuple[str, ...]) -> None:
         change_type = target.deployer.settle(stack)
         description = target.cfn.describe_change_set(ChangeSetName=change_set, StackName=stack)
         review = target.deployer.review(description["ChangeSetId"], stack)
-        show_review(review, "text")
+        show_review(target.console, review, "text")
         refuse_unapproved(target, review, description["ChangeSetId"], allowed)
         execute_reviewed(target, description["ChangeSetId"], change_type, review, allowed)
 
@@ -162,9 +163,9 @@ def destroy(target: Target, yes: bool) -> bool:
     with aws_errors(f"destroy {stack}"):
         if target.deployer.status(stack) is None:
             return False
-        click.echo(deletion_summary(target))
+        target.console.result(deletion_summary(target))
         if not yes:
-            _confirm_by_name(stack)
+            _confirm_by_name(target.console, stack)
         (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
         since = target.deployer.after_last_event(described["StackId"])
         target.deployer.protect_from_deletion(stack, False)
@@ -176,8 +177,10 @@ def destroy(target: Target, yes: bool) -> bool:
         return True
 
 
-def _confirm_by_name(stack: str) -> None:
-    stop_without_terminal("not destroying without confirmation: run in a terminal, or add --yes")
-    typed = click.prompt(f"Type the stack name ({stack}) to destroy it")
+def _confirm_by_name(console: Console, stack: str) -> None:
+    stop_without_terminal(
+        console, "not destroying without confirmation: run in a terminal, or add --yes"
+    )
+    typed = console.prompt(f"Type the stack name ({stack}) to destroy it")
     if typed != stack:
         raise InputError(f"{typed!r} is not {stack}: nothing was deleted")

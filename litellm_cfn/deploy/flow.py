@@ -4,15 +4,12 @@ data at risk, ask for approval, execute and guard, summarise a deletion."""
 from __future__ import annotations
 
 import gc
-import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
+from litellm_cfn.deploy.console import Console
 from litellm_cfn.errors import Interrupted, LitellmCfnError, NeedsApproval
 
 if TYPE_CHECKING:
@@ -34,26 +31,24 @@ class Target:
     cfn: Any
     s3: Any
     compiled: CompiledPlatform
-    echo: Callable[[str], None] = click.echo
+    console: Console
     profile: str | None = None  # for the clients a flow makes besides these two
 
-
-def progress_echo(output: str) -> Callable[[str], None]:
-    """Where progress goes: stdout for people, stderr when stdout carries JSON."""
-    if output == "json":
-        return lambda line: click.echo(line, err=True)
-    return click.echo
+    @property
+    def echo(self) -> Callable[[str], None]:
+        """Where the flow's progress goes."""
+        return self.console.progress
 
 
 def load_target(
     spec_path: Path,
     profile: str | None,
     region: str | None,
-    output: str = "text",
+    console: Console,
     stacks: tuple[StackModule, ...] | None = None,
 ) -> Target:
     """Load the spec, compile it (from `stacks`, by default every nested stack) once for the
-    whole command, and make the clients for its stack (progress to stderr for JSON)."""
+    whole command, and make the clients for its stack."""
     from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.aws import client
 
@@ -67,23 +62,18 @@ def load_target(
     region = region or spec.region
     poll = poll_seconds()
     cfn = client("cloudformation", region, profile)
-    echo = progress_echo(output)
     s3 = client("s3", region, profile)
     compiled = compile_platform(spec) if stacks is None else compile_platform(spec, stacks)
-    deployer = Deployer(cfn, echo, poll)
-    return Target(spec, spec_path, region, deployer, cfn, s3, compiled, echo, profile)
+    deployer = Deployer(cfn, console.progress, poll)
+    return Target(spec, spec_path, region, deployer, cfn, s3, compiled, console, profile)
 
 
-def colour_wanted() -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def show_review(review: Review, output: str) -> None:
+def show_review(console: Console, review: Review, output: str) -> None:
     """Print the review as text or JSON."""
     from litellm_cfn.deploy.review import render_json, render_text
 
-    click.echo(render_json(review) if output == "json" else render_text(review, colour_wanted()))
+    text = render_json(review) if output == "json" else render_text(review, console.colour)
+    console.result(text)
 
 
 def show_no_changes(target: Target, output: str) -> None:
@@ -91,7 +81,7 @@ def show_no_changes(target: Target, output: str) -> None:
     from litellm_cfn.deploy.review import Review
 
     if output == "json":
-        show_review(Review(()), output)
+        show_review(target.console, Review(()), output)
     target.echo("no changes")
 
 
@@ -202,11 +192,10 @@ def _guard_keeping_the_error(target: Target, protected: Guarded) -> None:
     try:
         target.deployer.guard(target.spec.stack_name, protected, ())
     except Exception as error:
-        click.echo(
+        target.console.warn(
             f"could not set the strict stack policy again ({type(error).__name__}: "
             f"{' '.join(str(error).split())[:300]}); `litellm-cfn watch {target.spec_path}` "
-            "sets it once the stack settles",
-            err=True,
+            "sets it once the stack settles"
         )
 
 
@@ -218,16 +207,16 @@ def stopped_watching(target: Target) -> None:
     )
 
 
-def stop_without_terminal(message: str) -> None:
+def stop_without_terminal(console: Console, message: str) -> None:
     """Nobody can answer without a terminal: stop with `message` (exit 3)."""
-    if not sys.stdin.isatty():
+    if not console.interactive():
         raise NeedsApproval(message)
 
 
-def approve_or_stop(question: str, without_terminal: str) -> None:
+def approve_or_stop(console: Console, question: str, without_terminal: str) -> None:
     """Go on only if a person on a terminal says yes; otherwise stop (exit 3)."""
-    stop_without_terminal(f"stopped for approval: {without_terminal}")
-    if not click.confirm(question, default=False):
+    stop_without_terminal(console, f"stopped for approval: {without_terminal}")
+    if not console.confirm(question):
         raise NeedsApproval("declined")
 
 
@@ -242,11 +231,12 @@ def decline(target: Target, stack: str, change_set: str, why: NeedsApproval) -> 
 def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
     """Ask a person on a terminal; without one, stop and say how to approve."""
     stop_without_terminal(
+        target.console,
         f"not executing without approval. Execute this change set with:\n"
         f"  litellm-cfn execute {spec} {change_set}\n"
-        "or deploy again with --yes"
+        "or deploy again with --yes",
     )
-    if not click.confirm("Execute this change set?", default=False):
+    if not target.console.confirm("Execute this change set?"):
         raise decline(target, target.spec.stack_name, change_set, NeedsApproval("declined"))
 
 

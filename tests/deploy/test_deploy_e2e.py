@@ -350,7 +350,7 @@ def test_declining_a_first_deploy_on_a_terminal_leaves_no_stack_and_no_change_se
 
     assert run("bootstrap", "--region", REGION).exit_code == 0
     # CliRunner's stdin is never a terminal: let the question be asked as on one.
-    monkeypatch.setattr(flow, "stop_without_terminal", lambda message: None)
+    monkeypatch.setattr(flow, "stop_without_terminal", lambda console, message: None)
     result = run("deploy", str(platform), input="n\n")
     assert result.exit_code == 3, result.output
     assert "declined; the change set was deleted" in result.output

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.changesets import stateful_ids
+from litellm_cfn.deploy.console import Console
 from litellm_cfn.deploy.flow import Target, execute_reviewed
 from litellm_cfn.deploy.review import Review
 from litellm_cfn.errors import Interrupted, LitellmCfnError
@@ -55,6 +56,15 @@ class RecordingDeployer:
         self.protected_from_deletion.append(enabled)
 
 
+def recording(lines: list[str]) -> Console:
+    """A console that keeps every line and can answer nothing."""
+
+    def ask(question: str):
+        raise AssertionError(f"asked {question!r}")
+
+    return Console(lines.append, lines.append, lines.append, ask, ask, lambda: False)
+
+
 def target(deployer: RecordingDeployer, lines: list[str]) -> Target:
     spec = spec_from("name: litellm\n")
     return Target(
@@ -65,7 +75,7 @@ def target(deployer: RecordingDeployer, lines: list[str]) -> Target:
         None,
         None,
         compile_platform(spec),
-        lines.append,
+        recording(lines),
     )
 
 
@@ -85,12 +95,13 @@ def test_any_failure_to_execute_sets_the_strict_policy_again_and_is_reported_as_
     assert deployer.guards == [("Database",), ()]
 
 
-def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure(capsys):
+def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure():
     deployer = RecordingDeployer(OBSOLETE, guard_fails=True)
+    lines: list[str] = []
     with pytest.raises(ClientError) as caught:
-        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+        execute_reviewed(target(deployer, lines), "cs", "update", Review(()), ("Database",))
     assert caught.value is OBSOLETE
-    (line,) = capsys.readouterr().err.splitlines()
+    (line,) = lines
     assert line.startswith("could not set the strict stack policy again (ClientError: ")
     assert line.endswith("`litellm-cfn watch p.yaml` sets it once the stack settles")
 

@@ -18,6 +18,7 @@ from litellm_cfn.cli import cli
 from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.bootstrap import artifact_bucket
 from litellm_cfn.deploy.changesets import Deployer
+from litellm_cfn.deploy.console import Console
 from litellm_cfn.deploy.flow import Target, refuse_unapproved
 from litellm_cfn.errors import LitellmCfnError
 from tests.conftest import REPO, spec_from
@@ -127,6 +128,7 @@ def stubbed_target() -> tuple[object, Target]:
         client,
         None,
         compile_platform(spec),
+        Console(print, print, print, bool, str, lambda: False),
     )
 
 

@@ -27,6 +27,7 @@ from litellm_cfn.deploy.stack_state import (
     change_set_name,
     next_step,
     stack_policy,
+    succeeded,
 )
 from litellm_cfn.errors import InputError, LitellmCfnError
 
@@ -226,7 +227,7 @@ class Deployer:
     def watch(self, stack_id: str, since: datetime, total: int | None = None) -> EventLog:
         """Stream events until the stack settles; raise with the root cause on failure."""
         status, log = watch(self.cfn, stack_id, since, self.echo, total, self.poll_seconds)
-        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+        if succeeded(status):
             return log
         cause = log.root_cause()
         detail = (

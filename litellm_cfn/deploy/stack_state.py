@@ -29,6 +29,12 @@ COMPLETE = frozenset(
 )
 
 
+def succeeded(status: str) -> bool:
+    """Whether a stack operation ended as asked: complete, and not by rolling back (a
+    deletion's DELETE_COMPLETE included)."""
+    return status.endswith("_COMPLETE") and "ROLLBACK" not in status
+
+
 @dataclass(frozen=True)
 class Step:
     """The deployer's next move: `create`, `update`, `wait`, `recreate` (delete a failed

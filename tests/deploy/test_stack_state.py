@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from litellm_cfn.deploy.stack_state import change_set_name, next_step, stack_policy
+from litellm_cfn.deploy.stack_state import change_set_name, next_step, stack_policy, succeeded
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,18 @@ def test_the_stack_policy_denies_replacing_or_deleting_only_the_named_resources(
     assert allow["Effect"] == "Allow" and allow["Action"] == ["Update:*"]
     (only,) = json.loads(stack_policy([]))["Statement"]
     assert only["Effect"] == "Allow"
+
+
+@pytest.mark.parametrize(
+    ("status", "ok"),
+    [
+        ("CREATE_COMPLETE", True),
+        ("UPDATE_COMPLETE", True),
+        ("DELETE_COMPLETE", True),
+        ("UPDATE_ROLLBACK_COMPLETE", False),
+        ("ROLLBACK_COMPLETE", False),
+        ("UPDATE_FAILED", False),
+    ],
+)
+def test_an_operation_succeeded_only_if_it_completed_without_rolling_back(status, ok):
+    assert succeeded(status) is ok

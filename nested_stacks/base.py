@@ -31,7 +31,9 @@ class StackModule(Protocol):
 # Set on every taggable resource of the platform, with the platform's `<name>-<environment>`:
 # the Service Catalog launch role may destroy or change only what carries it.
 PLATFORM_TAG = "litellm-cfn:platform"
-# Holds data that a snapshot keeps: a final one on deletion and on replacement.
+# Holds data that a snapshot keeps: a final one on deletion and on replacement (CloudFormation
+# User Guide, "DeletionPolicy attribute", aws-attribute-deletionpolicy.html: Snapshot is
+# supported for AWS::RDS::DBInstance and AWS::ElastiCache::ReplicationGroup, among others).
 KEEP_A_SNAPSHOT = {"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}
 # Holds data or decrypts it: kept when its stack is deleted or the resource replaced.
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}

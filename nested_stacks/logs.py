@@ -22,6 +22,10 @@ def encrypted_log_groups(
 ) -> dict[str, logs.LogGroup]:
     """Add `groups` (logical id -> log group name), each kept `retention_days`, all encrypted
     by one key (logical id `key_id`, alias ending in `alias`) that only they may use."""
+    # CloudWatch Logs itself encrypts the events with the key, as `logs.<region>.amazonaws.com`,
+    # for log groups named in the encryption context (CloudWatch Logs User Guide, "Encrypt
+    # log data in CloudWatch Logs using AWS KMS", encrypt-log-data-kms.html); services that
+    # deliver logs there (VPC flow logs, RDS, ElastiCache) need nothing more from the key.
     cloudwatch_logs_uses_key = Statement(
         Sid="CloudWatchLogsEncryptsTheseLogGroupsOnly",
         Effect=Allow,

@@ -110,6 +110,8 @@ class Cache(Model):
         )
 
     def _failover_has_a_replica(self) -> Violation | None:
+        # Multi-AZ needs a read replica to fail over to (ElastiCache User Guide, "Minimizing
+        # downtime in ElastiCache by using Multi-AZ", AutoFailover.html).
         if self.multi_az and self.replicas == 0:
             return (
                 "replicas",

@@ -30,7 +30,7 @@ def outputs(spec: Path, output_format: str, profile: str | None, region: str | N
     from litellm_cfn.deploy.outputs import as_env, as_json, as_table, deployed_outputs
     from litellm_cfn.spec import load_spec
 
-    used_region, values = deployed_outputs(load_spec(spec).spec, profile, region)
+    used_region, values = deployed_outputs(load_spec(spec).spec, str(spec), profile, region)
     if output_format == "json":
         click.echo(as_json(values))
     elif output_format == "env":
@@ -80,7 +80,7 @@ def kube(
     else:
         from litellm_cfn.deploy.outputs import deployed_outputs
 
-        used_region, values = deployed_outputs(loaded, profile, region)
+        used_region, values = deployed_outputs(loaded, str(spec), profile, region)
         platform = deployed(loaded, values, used_region)
     files = hand_off(loaded, platform)
     if out is None:

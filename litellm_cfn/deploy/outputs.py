@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from litellm_cfn.compile.root_outputs import DEPLOY_SCRIPT_VARIABLES
 from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.review import NESTED_STACK
+from litellm_cfn.deploy.stack_state import COMPLETE, REVIEW_IN_PROGRESS, ROLLBACK_COMPLETE
 from litellm_cfn.errors import LitellmCfnError
 
 if TYPE_CHECKING:
@@ -16,18 +17,57 @@ if TYPE_CHECKING:
 
 
 def deployed_outputs(
-    spec: PlatformSpec, profile: str | None, region: str | None
+    spec: PlatformSpec, spec_file: str, profile: str | None, region: str | None
 ) -> tuple[str, dict[str, str]]:
-    """The region used (`region`, else the spec's) and the platform's deployed outputs."""
+    """The region used (`region`, else the spec's) and the platform's deployed outputs; a
+    stack with none is an error saying why (`spec_file` names the spec in what it suggests)."""
     from litellm_cfn.deploy.aws import aws_errors, client
 
     used = region or spec.region
     with aws_errors(f"read stack {spec.stack_name}"):
-        return used, read_outputs(client("cloudformation", used, profile), spec.stack_name)
+        cloudformation = client("cloudformation", used, profile)
+        outputs = read_outputs(cloudformation, spec.stack_name)
+        if not outputs:
+            status = _root_stack(cloudformation, spec.stack_name)["StackStatus"]
+            raise LitellmCfnError(no_outputs(spec.stack_name, used, status, spec_file))
+    return used, outputs
+
+
+def no_outputs(stack: str, region: str, status: str, spec_file: str) -> str:
+    """Why a stack in `status` has no outputs, and the command that goes on from there."""
+    spec = shlex.quote(spec_file)
+    where = f"stack {stack} in {region} has no outputs"
+    if status == REVIEW_IN_PROGRESS:
+        return (
+            f"{where}: it is {status}, made for a change set never executed; "
+            f"create it with `litellm-cfn deploy {spec}`"
+        )
+    if status.endswith("_IN_PROGRESS"):
+        return f"{where} yet: it is {status}; follow it with `litellm-cfn watch {spec}`"
+    if status == ROLLBACK_COMPLETE:
+        return (
+            f"{where}: it failed to create ({status}); see why with `litellm-cfn watch {spec}`, "
+            f"then `litellm-cfn deploy {spec} --recreate-failed`"
+        )
+    if status in COMPLETE:
+        return (
+            f"{where} (it is {status}): it is not a platform litellm-cfn deployed; "
+            "check the spec's name and environment, --region and --profile"
+        )
+    return f"{where}: it is {status}; see its events with `litellm-cfn watch {spec}`"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     """The root stack's outputs, completed from its nested stacks' where the root lacks one."""
+    outputs = _outputs_of(_root_stack(cloudformation, stack_name))
+    for nested_id in nested_stack_ids(cloudformation, stack_name).values():
+        (nested,) = cloudformation.describe_stacks(StackName=nested_id)["Stacks"]
+        for name, value in _outputs_of(nested).items():
+            outputs.setdefault(name, value)
+    return outputs
+
+
+def _root_stack(cloudformation: Any, stack_name: str) -> dict[str, Any]:
     from botocore.exceptions import ClientError
 
     try:
@@ -39,12 +79,7 @@ def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
                 "deploy it first, or check --region and --profile"
             ) from None
         raise LitellmCfnError(f"cannot read stack {stack_name}: {error}") from None
-    outputs = _outputs_of(root)
-    for nested_id in nested_stack_ids(cloudformation, stack_name).values():
-        (nested,) = cloudformation.describe_stacks(StackName=nested_id)["Stacks"]
-        for name, value in _outputs_of(nested).items():
-            outputs.setdefault(name, value)
-    return outputs
+    return dict(root)
 
 
 def _outputs_of(stack: dict[str, Any]) -> dict[str, str]:

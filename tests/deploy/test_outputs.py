@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from click.testing import CliRunner
 
 from litellm_cfn.cli import cli
-from litellm_cfn.deploy.outputs import as_env, read_outputs
+from litellm_cfn.deploy.outputs import as_env, no_outputs, read_outputs
 from tests.aws import REGION
 from tests.conftest import REPO
 from tests.kube.platform import MASTER_SECRET, OUTPUTS, deploy_outputs_stack
@@ -125,3 +126,34 @@ def test_an_unknown_profile_is_bad_input(monkeypatch, tmp_path):
     result = run("outputs", SPEC, "--profile", "nope")
     assert result.exit_code == 2
     assert "AWS profile 'nope' is not configured" in result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "env"])
+def test_a_stack_without_outputs_is_an_error_not_an_empty_answer(aws, output_format):
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="litellm-prod",
+        TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+    )
+    result = run("outputs", SPEC, "--format", output_format)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "stack litellm-prod in us-east-1 has no outputs (it is CREATE_COMPLETE): it is not a "
+        "platform litellm-cfn deployed; check the spec's name and environment, --region and "
+        "--profile\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("CREATE_IN_PROGRESS", " yet: it is CREATE_IN_PROGRESS; follow it with `litellm-cfn watch"),
+        ("REVIEW_IN_PROGRESS", ": it is REVIEW_IN_PROGRESS, made for a change set never executed"),
+        ("ROLLBACK_COMPLETE", ": it failed to create (ROLLBACK_COMPLETE); see why with `litellm"),
+        ("CREATE_FAILED", ": it is CREATE_FAILED; see its events with `litellm-cfn watch"),
+    ],
+)
+def test_no_outputs_says_why_by_the_stacks_state(status, expected):
+    message = no_outputs("litellm-prod", "eu-west-1", status, "my specs/p.yaml")
+    assert message.startswith(f"stack litellm-prod in eu-west-1 has no outputs{expected}")
+    assert "litellm-cfn watch 'my specs/p.yaml'" in message or status == "REVIEW_IN_PROGRESS"

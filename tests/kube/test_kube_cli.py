@@ -128,3 +128,10 @@ def test_kube_refuses_a_stack_without_the_platforms_outputs(aws):
     assert result.exit_code == 1
     assert "the platform's outputs lack LitellmBedrockRoleArn" in result.stderr
     assert "CacheEndpoint, CachePort, RedisPasswordSecretName" in result.stderr
+
+
+def test_kube_from_a_stack_without_outputs_says_so(aws):
+    deploy_outputs_stack(outputs={})
+    result = run("kube", SPEC)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("stack litellm-prod in us-east-1 has no outputs (it is ")

@@ -49,7 +49,7 @@ def outputs(spec: Path, output_format: str, profile: str | None, region: str | N
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write every file here (manifests and both charts' values) instead of printing "
-    "the manifests.",
+    "the manifests. Replaced as a whole, and only if empty or an earlier kube output.",
 )
 @click.option(
     "--outputs",
@@ -87,5 +87,5 @@ def kube(
         click.echo("---\n".join(files[name] for name in MANIFESTS), nl=False)
         click.echo("(the helm values files are written with --out DIR)", err=True)
         return
-    for path in write_files(out, files):
+    for path in write_files(out, loaded.stack_name, files):
         click.echo(f"wrote {path}")

@@ -22,6 +22,18 @@ GENERATOR = "litellm-cfn"
 
 
 @dataclass(frozen=True)
+class OutputKind:
+    """A kind of output folder litellm-cfn writes, known by its marker: a JSON file whose
+    `generator` is litellm-cfn. Only a folder with that marker is ever replaced."""
+
+    name: str
+    marker: str
+
+
+BUILD_OUTPUT = OutputKind("build output", MANIFEST)
+
+
+@dataclass(frozen=True)
 class RenderedTemplate:
     """One template file's text and what the manifest says about it."""
 
@@ -69,13 +81,14 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
 
 
 @contextmanager
-def replacing(out: Path) -> Iterator[Path]:
-    """Yield an empty staging folder that replaces `out` only if the block succeeds.
+def replacing(out: Path, kind: OutputKind = BUILD_OUTPUT) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces `out` only if the block succeeds; `out`
+    must be absent, empty, or an earlier output of `kind` (the block writes its marker).
 
     A failure anywhere (rendering, writing, linting) leaves `out` as it was and no staging
     folder behind, so there is never a half-written output.
     """
-    _refuse_foreign_folder(out)
+    _refuse_foreign_folder(out, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
@@ -102,23 +115,23 @@ def _swap(stage: Path, out: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def _refuse_foreign_folder(out: Path) -> None:
-    """Only an absent folder, an empty one or an earlier build output may be replaced."""
+def _refuse_foreign_folder(out: Path, kind: OutputKind) -> None:
+    """Only an absent folder, an empty one or an earlier output of `kind` may be replaced."""
     if not out.exists():
         return
     if not out.is_dir():
         raise InputError(f"{out}: exists and is not a folder; choose another --out")
-    if not any(out.iterdir()) or _is_build_output(out):
+    if not any(out.iterdir()) or _is_output_of(out, kind):
         return
     raise InputError(
-        f"{out}: not empty and not a litellm-cfn build output (no {MANIFEST}); "
+        f"{out}: not empty and not a litellm-cfn {kind.name} (no {kind.marker}); "
         "refusing to replace it: choose a new or empty --out folder"
     )
 
 
-def _is_build_output(folder: Path) -> bool:
+def _is_output_of(folder: Path, kind: OutputKind) -> bool:
     try:
-        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        document = json.loads((folder / kind.marker).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(document, dict) and str(document.get("generator", "")).startswith(GENERATOR)

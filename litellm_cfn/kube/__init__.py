@@ -10,15 +10,23 @@ Files, in the order they are applied (the README's "After deploying"):
   use, and the ExternalSecrets composing `litellm-secrets` and the database setup's Secret
   (they need the operator's CRDs, so they come after its chart);
 - `litellm-values.yaml`: values for LiteLLM's chart.
+
+With `--out`, `kube-manifest.json` beside them lists each file's size and sha256: the marker
+that lets a later `kube` replace the folder, as `build` replaces its own.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from litellm_cfn import __version__
+from litellm_cfn.compile.writer import GENERATOR, OutputKind, replacing
+from litellm_cfn.compile.writer import write_files as write_into
 from litellm_cfn.errors import InputError
 from litellm_cfn.kube import external_secrets, litellm_chart
 from litellm_cfn.kube.deployed import Deployed
@@ -38,6 +46,7 @@ MANIFESTS = (
     "external-secrets.yaml",
 )
 VALUES = ("external-secrets-values.yaml", "litellm-values.yaml")
+KUBE_OUTPUT = OutputKind("kube output", "kube-manifest.json")
 
 
 def hand_off(spec: PlatformSpec, platform: Deployed) -> dict[str, str]:
@@ -61,15 +70,29 @@ def hand_off(spec: PlatformSpec, platform: Deployed) -> dict[str, str]:
     return {name: to_yaml(docs) for name, docs in documents.items()}
 
 
-def write_files(out: Path, files: dict[str, str]) -> list[Path]:
-    """Write the hand-off's files into `out` (made if missing); the paths written."""
+def write_files(out: Path, platform: str, files: dict[str, str]) -> list[Path]:
+    """Write the hand-off's files and their manifest into `out`, all or nothing, as `build`
+    does: only an absent or empty folder, or an earlier `kube` output, is replaced."""
+    written = files | {KUBE_OUTPUT.marker: manifest(platform, files)}
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
+        with replacing(out, KUBE_OUTPUT) as stage:
+            write_into(stage, written)
     except OSError as error:
         raise InputError(f"{out}: cannot write: {error.strerror or error}") from None
-    return [out / name for name in files]
+    return [out / name for name in written]
+
+
+def manifest(platform: str, files: dict[str, str]) -> str:
+    """kube-manifest.json: each file's size and sha256, keys sorted (no timestamps)."""
+    document = {
+        "generator": f"{GENERATOR} {__version__}",
+        "platform": platform,
+        "files": {
+            name: {"bytes": len(text.encode()), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+            for name, text in files.items()
+        },
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def _namespace(name: str) -> dict[str, Any]:

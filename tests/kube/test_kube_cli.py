@@ -3,6 +3,7 @@ file with no AWS call at all, with every mistake in that file a located, clear e
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from click.testing import CliRunner
 
 import litellm_cfn.deploy.aws
 from litellm_cfn.cli import cli
-from litellm_cfn.kube import MANIFESTS, VALUES
+from litellm_cfn.errors import InputError
+from litellm_cfn.kube import MANIFESTS, VALUES, write_files
 from tests.conftest import REPO
 from tests.kube.platform import OUTPUTS, deploy_outputs_stack
 
@@ -60,7 +62,9 @@ def test_kube_from_a_saved_outputs_file_renders_everything_without_aws(no_aws, t
     out = tmp_path / "k8s"
     result = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(MANIFESTS + VALUES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*MANIFESTS, *VALUES, "kube-manifest.json"]
+    )
     values = yaml.safe_load((out / "litellm-values.yaml").read_text())
     assert values["masterkeySecretName"] == "litellm-secrets"
     store = yaml.safe_load((out / "secret-store.yaml").read_text())
@@ -135,3 +139,60 @@ def test_kube_from_a_stack_without_outputs_says_so(aws):
     result = run("kube", SPEC)
     assert result.exit_code == 1
     assert result.stderr.startswith("stack litellm-prod in us-east-1 has no outputs (it is ")
+
+
+def test_kube_out_writes_a_manifest_of_its_files(no_aws, tmp_path):
+    out = tmp_path / "k8s"
+    result = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "kube-manifest.json").read_text())
+    assert manifest["generator"].startswith("litellm-cfn ")
+    assert manifest["platform"] == "litellm-prod"
+    assert sorted(manifest["files"]) == sorted(MANIFESTS + VALUES)
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert f"wrote {out / 'kube-manifest.json'}" in result.stdout.splitlines()
+
+
+def test_a_second_kube_replaces_its_own_output_whole(no_aws, tmp_path):
+    out = tmp_path / "k8s"
+    first = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
+    assert first.exit_code == 0, first.output
+    (out / "stale.yaml").write_text("left over")
+    second = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
+    assert second.exit_code == 0, second.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*MANIFESTS, *VALUES, "kube-manifest.json"]
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "outputs.json"]
+
+
+@pytest.mark.parametrize("marker", [None, "manifest.json"], ids=["foreign", "build-output"])
+def test_kube_never_replaces_a_folder_that_is_not_its_output(no_aws, tmp_path, marker):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    if marker:
+        (out / marker).write_text('{"generator": "litellm-cfn 1.0"}')
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"{out}: not empty and not a litellm-cfn kube output (no kube-manifest.json); "
+        "refusing to replace it: choose a new or empty --out folder\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outputs.json", "precious"]
+
+
+def test_kube_refuses_a_file_where_its_folder_would_go(no_aws, tmp_path):
+    file = tmp_path / "k8s"
+    file.write_text("a file")
+    result = run("kube", SPEC, "--outputs", saved(tmp_path), "--out", str(file))
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--out': Directory '{file}' is a file." in result.stderr
+    with pytest.raises(InputError, match="exists and is not a folder; choose another --out"):
+        write_files(file, "litellm-prod", {"namespaces.yaml": "{}\n"})
+    assert file.read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s", "outputs.json"]

@@ -86,8 +86,10 @@ def answer_first(monkeypatch: pytest.MonkeyPatch, operation: str, answers: list[
     pending = list(answers)
     real = aws_module.client
 
-    def client(service: str, region: str, profile: str | None = None) -> object:
-        made = real(service, region, profile)
+    def client(
+        service: str, region: str, profile: str | None = None, notice: object = None
+    ) -> object:
+        made = real(service, region, profile, notice)
 
         def answer(**_: object) -> tuple[_Answered, dict] | None:
             if not pending:

@@ -92,7 +92,9 @@ def status(target: Target) -> str:
     """The product's versions with their state and template hash, as a table."""
     with aws_errors("read the catalog"):
         _, product = catalog.catalog_ids(target.cfn, target.spec)
-        servicecatalog = aws.client("servicecatalog", target.region, target.profile)
+        servicecatalog = aws.client(
+            "servicecatalog", target.region, target.profile, target.console.warn
+        )
         artifacts = servicecatalog.list_provisioning_artifacts(ProductId=product)
     return catalog.versions_table(artifacts["ProvisioningArtifactDetails"])
 
@@ -104,7 +106,9 @@ def _after_publish(target: Target, bucket: str, version: str, deprecate: bool) -
     assert platform.catalog is not None  # checked by publish
     units = [t for t in platform.catalog.share_with if t.startswith("ou-")]
     if units or deprecate:
-        servicecatalog = aws.client("servicecatalog", target.region, target.profile)
+        servicecatalog = aws.client(
+            "servicecatalog", target.region, target.profile, target.console.warn
+        )
         portfolio, product = catalog.catalog_ids(target.cfn, platform)
         if units:
             catalog.share_with_organizational_units(servicecatalog, portfolio, units)

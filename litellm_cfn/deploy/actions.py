@@ -43,7 +43,7 @@ def bootstrap(
     from litellm_cfn.deploy.package import Packaged
 
     gc.enable()  # a deploy: see load_target
-    cfn = client("cloudformation", region, profile)
+    cfn = client("cloudformation", region, profile, console.warn)
     deployer = Deployer(cfn, console.progress, poll_seconds())
     with aws_errors("bootstrap"):
         # The bucket is retained, so deleting a failed creation loses nothing.

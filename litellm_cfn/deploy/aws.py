@@ -7,52 +7,89 @@ mean "fix your setup" become LitellmCfnErrors with a plain message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from litellm_cfn import __version__
-from litellm_cfn.errors import InputError, LitellmCfnError
+from litellm_cfn.deploy.retries import (
+    CONNECT_TIMEOUT_SECONDS,
+    NOT_IMPLEMENTED_CODES,
+    READ_TIMEOUT_SECONDS,
+    THROTTLED_ATTEMPTS,
+    THROTTLING_CODES,
+    EndpointFailed,
+    give_up_on_transient_failures,
+)
+from litellm_cfn.errors import InputError, LitellmCfnError, shown
+from litellm_cfn.spec import REGION_PATTERN
 
 
-def client(service: str, region: str, profile: str | None = None) -> Any:
-    """A boto3 client for `service` in `region`, retrying throttled calls."""
+def client(
+    service: str,
+    region: str,
+    profile: str | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Any:
+    """A boto3 client for `service` in `region`: throttled calls retried patiently, a failing
+    endpoint given up on within seconds, each retry announced through `notice`."""
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import InvalidRegionError, ProfileNotFound
+    from botocore.exceptions import ProfileNotFound
 
+    if not re.fullmatch(REGION_PATTERN, region):
+        raise InputError(f"{shown(region)} is not an AWS region name (pass --region)")
     config = Config(
-        retries={"mode": "standard", "max_attempts": 10},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": THROTTLED_ATTEMPTS},
         user_agent_extra=f"litellm-cfn/{__version__}",
     )
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         with aws_errors(f"make an AWS {service} client"):
-            return session.client(service, config=config)
-    except ProfileNotFound:
-        raise InputError(f"AWS profile {profile!r} is not configured") from None
-    except InvalidRegionError:
-        raise InputError(f"{region[:64]!r} is not an AWS region name (pass --region)") from None
+            made = session.client(service, config=config)
+    except ProfileNotFound as error:
+        raise InputError(_profile_not_found(error)) from None
+    except ValueError as error:
+        # botocore checks the endpoint URL (AWS_ENDPOINT_URL, or a profile's endpoint_url)
+        # when it makes the client: "Invalid endpoint: notaurl", "Invalid IPv6 URL".
+        raise InputError(
+            f"the AWS endpoint URL is not a URL ({error}): check AWS_ENDPOINT_URL, "
+            "AWS_ENDPOINT_URL_<SERVICE> and the profile's endpoint_url"
+        ) from None
+    give_up_on_transient_failures(made, notice)
+    return made
+
+
+def _profile_not_found(error: Exception) -> str:
+    """Name the profile botocore looked for: --profile's, or AWS_PROFILE's when none was given."""
+    profile = getattr(error, "kwargs", {}).get("profile")
+    return f"AWS profile {shown(profile)} is not configured (check --profile and AWS_PROFILE)"
 
 
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
-    """Turn credential, connection and AWS API failures during `action` into one-line errors
-    (AWS's own message, which names what was refused and why)."""
+    """Turn credential, endpoint and AWS API failures during `action` into one-line errors:
+    AWS's own message, which names what was refused and why, or whose failure it is."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
-        InvalidRegionError,
         NoCredentialsError,
         NoRegionError,
         ParamValidationError,
         PartialCredentialsError,
+        ProfileNotFound,
         SSOError,
         TokenRetrievalError,
     )
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
+    except EndpointFailed as error:
+        raise LitellmCfnError(f"cannot {action}: {error}") from None
     except (NoCredentialsError, PartialCredentialsError):
         raise LitellmCfnError(
             f"cannot {action}: no AWS credentials (set AWS_PROFILE, pass --profile, or log in "
@@ -60,8 +97,8 @@ def aws_errors(action: str) -> Iterator[None]:
         ) from None
     except NoRegionError:
         raise InputError(f"cannot {action}: no AWS region (pass --region)") from None
-    except InvalidRegionError:
-        raise  # client() names the region
+    except ProfileNotFound as error:
+        raise InputError(_profile_not_found(error)) from None
     except (SSOError, TokenRetrievalError) as error:
         raise LitellmCfnError(
             f"cannot {action}: {_one_line(error)} (log in again with `aws sso login`)"
@@ -69,8 +106,30 @@ def aws_errors(action: str) -> Iterator[None]:
     except ParamValidationError as error:
         # What botocore checks before sending is what a user typed: a bucket name, a change set.
         raise InputError(f"cannot {action}: {_one_line(error)}") from None
-    except (ClientError, BotoCoreError) as error:
-        raise LitellmCfnError(f"cannot {action}: {_one_line(error)}") from None
+    except ClientError as error:
+        raise LitellmCfnError(f"cannot {action}: {_refused(error)}") from None
+    except (BotoCoreError, ResponseParserError) as error:
+        raise LitellmCfnError(
+            f"cannot {action}: {_one_line(error)} (the endpoint's failure, not the spec's: "
+            "try again in a few minutes, and check the network and AWS_ENDPOINT_URL)"
+        ) from None
+
+
+def _refused(error: Exception) -> str:
+    """An AWS error answer in words, with what to do when it is not about the request."""
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    operation = getattr(error, "operation_name", "the operation")
+    if code in NOT_IMPLEMENTED_CODES:
+        return (
+            f"the endpoint does not implement {operation} ({code}); check AWS_ENDPOINT_URL "
+            "(a local emulator implements only part of AWS)"
+        )
+    if code in THROTTLING_CODES:
+        return (
+            f"AWS throttled {operation} {THROTTLED_ATTEMPTS} times in a row ({code}); "
+            "try again in a few minutes, or ask AWS Support to raise the account's API rate"
+        )
+    return _one_line(error)
 
 
 def does_not_exist(error: Exception) -> bool:

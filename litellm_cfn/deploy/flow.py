@@ -61,8 +61,8 @@ def load_target(
     spec = load_spec(spec_path).spec
     region = region or spec.region
     poll = poll_seconds()
-    cfn = client("cloudformation", region, profile)
-    s3 = client("s3", region, profile)
+    cfn = client("cloudformation", region, profile, console.warn)
+    s3 = client("s3", region, profile, console.warn)
     compiled = compile_platform(spec) if stacks is None else compile_platform(spec, stacks)
     deployer = Deployer(cfn, console.progress, poll)
     return Target(spec, spec_path, region, deployer, cfn, s3, compiled, console, profile)

@@ -23,7 +23,7 @@ from litellm_cfn.spec.iam import Iam
 from litellm_cfn.spec.rds import Rds
 from litellm_cfn.spec.vpc import Vpc
 
-__all__ = ["LoadedSpec", "PlatformSpec", "load_spec", "validate_data"]
+__all__ = ["REGION_PATTERN", "LoadedSpec", "PlatformSpec", "load_spec", "validate_data"]
 
 Name = Annotated[
     Str,
@@ -40,12 +40,9 @@ Environment = Annotated[
         "is not an environment name: 1 to 16 lowercase letters, digits and single hyphens",
     ),
 ]
-Region = Annotated[
-    Str,
-    matching(
-        r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", "is not an AWS region name such as us-east-1"
-    ),
-]
+# The spec's `region` and the commands' --region are checked alike.
+REGION_PATTERN = r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d"
+Region = Annotated[Str, matching(REGION_PATTERN, "is not an AWS region name such as us-east-1")]
 
 
 # IAM role names end at 64 characters; the longest region names (ap-southeast-2...) have 14.

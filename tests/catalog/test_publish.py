@@ -332,7 +332,7 @@ def test_catalog_status_lists_the_products_versions(monkeypatch):
         "s3": boto3.client("s3", region_name=REGION),
     }
     monkeypatch.setattr(
-        aws_module, "client", lambda service, region, profile=None: clients[service]
+        aws_module, "client", lambda service, region, profile=None, notice=None: clients[service]
     )
     detail = {
         "LogicalResourceId": "x",

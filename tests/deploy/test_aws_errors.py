@@ -74,3 +74,37 @@ def test_an_expired_sso_login_says_to_log_in_again(offline):
     result = run("outputs", SPEC, "--profile", "work")
     assert_one_line(result, 1, "cannot read stack litellm-prod: Error loading SSO Token")
     assert result.stderr.rstrip().endswith("(log in again with `aws sso login`)")
+
+
+@pytest.mark.parametrize("region", ["bogus", "US-EAST-1"])
+@pytest.mark.parametrize("command", [("diff", SPEC), ("outputs", SPEC), ("watch", SPEC)])
+def test_the_region_flag_is_checked_like_the_specs_region(offline, command, region):
+    assert_one_line(run(*command, "--region", region), 2, f"'{region}' is not an AWS region name")
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1"])
+def test_a_malformed_endpoint_url_is_bad_input(offline, monkeypatch, url):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    result = run("outputs", SPEC)
+    assert_one_line(result, 2, "the AWS endpoint URL is not a URL")
+    assert "AWS_ENDPOINT_URL" in result.stderr
+
+
+def test_a_missing_profile_named_by_the_environment_is_named(offline, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    assert_one_line(run("outputs", SPEC), 2, "AWS profile 'nosuch' is not configured")
+
+
+def test_an_unreachable_endpoint_is_given_up_on_within_seconds_saying_so(offline, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    result = run("watch", SPEC)
+    assert result.exit_code == 1, result.output
+    *retries, error = result.stderr.strip().splitlines()
+    assert [line.rsplit("(attempt ", 1)[-1] for line in retries] == ["2)", "3)"]
+    assert error.startswith(
+        f"cannot watch litellm-prod: CloudFormation DescribeStacks failed at {UNREACHABLE}: "
+        "it did not answer"
+    ), error
+    assert "the endpoint's failure, not the spec's" in error
+    assert "moto" not in error  # nothing answered, so nothing is an emulator's gap

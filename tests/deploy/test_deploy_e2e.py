@@ -49,8 +49,8 @@ def protection_calls(monkeypatch):
     calls: list[dict] = []
     real = aws_module.client
 
-    def client(service, region, profile=None):
-        made = real(service, region, profile)
+    def client(service, region, profile=None, notice=None):
+        made = real(service, region, profile, notice)
 
         def answer(params, **_):
             body = params["body"]  # the request as botocore serialised it (query protocol)

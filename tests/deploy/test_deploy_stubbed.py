@@ -185,7 +185,7 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
             (3, "litellm-prod", "AWS::CloudFormation::Stack", "DELETE_COMPLETE", ROOT_STACK),
         )
     ]
-    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None: client)
+    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None, notice=None: client)
     monkeypatch.setenv("LITELLM_CFN_POLL_SECONDS", "0")
     with Stubber(client) as stubber:
         stubber.add_response(
@@ -244,7 +244,7 @@ def test_recreating_a_failed_stack_needs_approval(monkeypatch):
     # moto never reaches ROLLBACK_COMPLETE (it completes or raises within the call), so the
     # failed creation is played back through the Stubber.
     client = boto3.client("cloudformation", region_name="us-east-1")
-    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None: client)
+    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None, notice=None: client)
     failed = {
         "StackName": "litellm-prod",
         "StackId": ROOT_STACK,

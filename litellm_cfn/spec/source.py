@@ -9,7 +9,9 @@ alias-expanded value count are bounded so hostile input (alias bombs) fails fast
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,10 +247,11 @@ def read(path: Path) -> str:
     """The text of a spec file, or an InputError that says plainly why it cannot be read."""
     display = str(path)
     try:
-        if path.is_dir():
-            raise InputError(f"{display}: is a folder, not a spec file")
-        # Read one byte past the limit rather than trust stat(): a device or pipe has size 0.
-        with path.open("rb") as file:
+        _refuse_unless_regular(display, path.stat().st_mode)
+        # O_NONBLOCK: were a FIFO swapped in since stat(), opening it would wait for a writer.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            _refuse_unless_regular(display, os.fstat(file.fileno()).st_mode)
+            # One byte past the limit rather than trust stat(): the file may grow meanwhile.
             data = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(
@@ -263,6 +266,24 @@ def read(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{display}: not UTF-8 text (byte {error.start})") from None
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)  # anything else: "a special file"
+
+
+def _refuse_unless_regular(display: str, mode: int) -> None:
+    """Refuse anything but a regular file before reading it: a named pipe with no writer
+    would wait forever, and a device may never end."""
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{display}: is a folder, not a spec file")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+        raise InputError(f"{display}: not a regular file ({kind}); pass the spec's YAML file")
 
 
 def load(path: Path) -> tuple[Any, SourceMap]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -127,10 +128,31 @@ def test_bad_keys_exit_2_with_a_located_message(write_spec, text, problem):
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_an_endless_device_exits_2_at_the_size_limit():
+def test_an_endless_device_exits_2_as_not_a_regular_file():
     result = run("validate", "/dev/zero")
     assert result.exit_code == 2
-    assert result.stderr == "/dev/zero: larger than a spec may be (1,048,576 bytes)\n"
+    assert result.stderr == (
+        "/dev/zero: not a regular file (a character device); pass the spec's YAML file\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--no-lint", "--out", "out"]])
+def test_a_named_pipe_with_no_writer_exits_2_at_once_not_waiting_forever(tmp_path, command):
+    fifo = tmp_path / "platform.yaml"
+    os.mkfifo(fifo)
+    # A subprocess with a timeout: were the pipe opened, the test fails instead of hanging.
+    result = subprocess.run(
+        [sys.executable, "-m", "litellm_cfn", command[0], str(fifo), *command[1:]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"{fifo}: not a regular file (a named pipe); pass the spec's YAML file\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["platform.yaml"]
 
 
 def test_a_missing_spec_exits_2_and_says_how_to_name_one(tmp_path, monkeypatch):

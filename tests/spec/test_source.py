@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -126,11 +130,43 @@ def test_missing_file_directory_binary_and_huge_files_are_input_errors(tmp_path)
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_an_endless_device_is_refused_at_the_size_limit_not_read_whole():
+def test_an_endless_device_is_refused_before_it_is_read():
     with pytest.raises(InputError) as caught:
         load(Path("/dev/zero"))
-    assert str(caught.value) == "/dev/zero: larger than a spec may be (1,048,576 bytes)"
+    assert str(caught.value) == (
+        "/dev/zero: not a regular file (a character device); pass the spec's YAML file"
+    )
     assert caught.value.exit_code == 2
+
+
+def test_a_socket_is_refused_as_not_a_regular_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short relative name: socket paths are limited to ~100 bytes
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind("spec.sock")
+        with pytest.raises(InputError) as caught:
+            load(Path("spec.sock"))
+    assert (
+        str(caught.value) == "spec.sock: not a regular file (a socket); pass the spec's YAML file"
+    )
+
+
+def test_a_named_pipe_swapped_in_after_the_check_is_refused_without_waiting(tmp_path, monkeypatch):
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)
+    regular, real_stat = Path(__file__).stat(), Path.stat
+    monkeypatch.setattr(
+        Path, "stat", lambda self, **kw: regular if self == fifo else real_stat(self, **kw)
+    )
+    # Were the open to wait for a writer, this one comes after 10 s: the test fails, not hangs.
+    writer = threading.Timer(10, lambda: os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)))
+    writer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError, match="not a regular file \\(a named pipe\\)"):
+            load(fifo)
+    finally:
+        writer.cancel()
+    assert time.monotonic() - started < 5
 
 
 def test_a_spec_of_exactly_the_size_limit_is_read(tmp_path):

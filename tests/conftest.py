@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +21,10 @@ from litellm_cfn.spec.source import parse
 # clock, so every test, and every CLI the tests start, sees this day.
 PINNED_TODAY = "2026-12-01"
 os.environ["LITELLM_CFN_TODAY"] = PINNED_TODAY
+# Builds never read or fill the user's lint cache: each test process (each xdist worker too),
+# and every CLI it starts, keeps its own, removed when the process ends.
+os.environ["LITELLM_CFN_CACHE_DIR"] = tempfile.mkdtemp(prefix="litellm-cfn-test-cache-")
+atexit.register(shutil.rmtree, os.environ["LITELLM_CFN_CACHE_DIR"], ignore_errors=True)
 
 pytest_plugins = ["tests.aws"]
 

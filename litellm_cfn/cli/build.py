@@ -39,8 +39,13 @@ def validate(spec: Path) -> None:
     help="Output folder (default: templates_out/<name>-<environment>). Replaced as a whole.",
 )
 @click.option("--no-lint", is_flag=True, help="Skip cfn-lint (faster; CI should lint).")
+@click.option(
+    "--no-lint-cache",
+    is_flag=True,
+    help="Lint every template again, neither reading nor writing the cache of findings.",
+)
 @reports_errors
-def build(spec: Path, out: Path | None, no_lint: bool) -> None:
+def build(spec: Path, out: Path | None, no_lint: bool, no_lint_cache: bool) -> None:
     """Compile SPEC into a root template, nested templates and manifest.json, then lint them."""
     from litellm_cfn.compile.build import build as build_templates
     from litellm_cfn.compile.build import default_out
@@ -51,7 +56,11 @@ def build(spec: Path, out: Path | None, no_lint: bool) -> None:
     for warning in advise(loaded.spec, loaded.source):
         click.echo(str(warning), err=True)
     result = build_templates(
-        loaded.spec, out or default_out(loaded.spec), lint=not no_lint, stacks=platform_stacks()
+        loaded.spec,
+        out or default_out(loaded.spec),
+        lint=not no_lint,
+        stacks=platform_stacks(),
+        lint_cache=not no_lint_cache,
     )
     for finding in result.lint_warnings:
         click.echo(f"warning: {finding}", err=True)

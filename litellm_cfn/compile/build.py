@@ -43,9 +43,11 @@ def build(
     lint: bool = True,
     stacks: tuple[StackModule, ...] = STACKS,
     compiled: CompiledPlatform | None = None,
+    lint_cache: bool = True,
 ) -> BuildResult:
     """Compile `spec` into `out` (or write `compiled`, already compiled from it); on any
-    failure `out` is left exactly as it was."""
+    failure `out` is left exactly as it was. `lint_cache=False` lints every template anew,
+    neither reading nor writing the lint cache."""
     rendered = render(compiled or compile_platform(spec, stacks))
     files = {r.file: r.text for r in rendered} | {MANIFEST: manifest(spec.stack_name, rendered)}
     warnings: list[str] = []
@@ -53,7 +55,7 @@ def build(
         with replacing(out) as stage:
             write_files(stage, files)
             if lint:
-                warnings = _lint(stage, [r.file for r in rendered], spec.region, out)
+                warnings = _lint(stage, [r.file for r in rendered], spec.region, out, lint_cache)
     except OSError as error:
         raise InputError(
             f"{out}: cannot write the build output: {error.strerror or error}"
@@ -61,8 +63,11 @@ def build(
     return BuildResult(out, rendered, warnings, lint)
 
 
-def _lint(stage: Path, files: list[str], region: str, out: Path) -> list[str]:
-    from litellm_cfn.compile.lint import lint_templates
+def _lint(stage: Path, files: list[str], region: str, out: Path, cached: bool) -> list[str]:
+    if cached:
+        from litellm_cfn.compile.lint_cache import lint_cached as lint_templates
+    else:
+        from litellm_cfn.compile.lint import lint_templates
 
     findings = lint_templates(stage, files, region)
     errors = [str(f) for f in findings if f.is_error]

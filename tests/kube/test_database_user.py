@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,27 +68,32 @@ class Database:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset on CI machines
-        import pgserver
+def database() -> Iterator[Database]:
+    # Not under tmp_path: run as root, pgserver runs PostgreSQL as a user of its own and opens
+    # the folders above the data to it, but any other pytest session starting meanwhile (tests
+    # of another checkout on the same machine) closes /tmp/pytest-of-<user> to its owner
+    # again, and the server loses its own files. The system temp folder stays open to all.
+    with tempfile.TemporaryDirectory(prefix="litellm-cfn-pg-") as folder:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset on CI machines
+            import pgserver
 
-        server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
-    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
-    socket_dir = server.get_uri().rsplit("host=", 1)[1]
-    db = Database(socket_dir, bin_dir)
-    db.psql(
-        "postgres",
-        "CREATE ROLE rds_iam NOLOGIN; CREATE ROLE rds_superuser NOLOGIN; "
-        "GRANT rds_iam TO rds_superuser WITH ADMIN OPTION; "
-        f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser",
-        database="postgres",
-    )
-    db.psql("postgres", f"CREATE DATABASE {MASTER} OWNER {MASTER}", database="postgres")
-    try:
-        yield db
-    finally:
-        server.cleanup()
+            server = pgserver.get_server(Path(folder) / "pgdata", cleanup_mode="stop")
+        try:
+            bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+            socket_dir = server.get_uri().rsplit("host=", 1)[1]
+            db = Database(socket_dir, bin_dir)
+            db.psql(
+                "postgres",
+                "CREATE ROLE rds_iam NOLOGIN; CREATE ROLE rds_superuser NOLOGIN; "
+                "GRANT rds_iam TO rds_superuser WITH ADMIN OPTION; "
+                f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser",
+                database="postgres",
+            )
+            db.psql("postgres", f"CREATE DATABASE {MASTER} OWNER {MASTER}", database="postgres")
+            yield db
+        finally:
+            server.cleanup()
 
 
 def owners(db: Database) -> set[tuple[str, str]]:

@@ -9,6 +9,7 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NEEDS_APPROVAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + 15  # SIGTERM, as a shell reports a process it ended
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -88,3 +89,14 @@ class Interrupted(LitellmCfnError):
 
 class InternalError(LitellmCfnError):
     """A bug in litellm-cfn itself (for example two stacks exporting one output name)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program was so that it unwinds as for Ctrl-C (staging
+    folders are removed) and exits 143. A BaseException, as KeyboardInterrupt is, so that no
+    `except Exception` on the way swallows it; the entry point reports it in one line."""
+
+    exit_code = EXIT_TERMINATED
+
+    def __str__(self) -> str:
+        return "interrupted by SIGTERM"

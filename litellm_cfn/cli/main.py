@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 from typing import NoReturn
 
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.errors import EXIT_FAILED
+from litellm_cfn.errors import EXIT_FAILED, Terminated
 
 
 def main() -> None:
@@ -26,12 +27,23 @@ def main() -> None:
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.disable()
+    # Unwind on SIGTERM as on Ctrl-C, so a build's staging folder is removed, not left behind.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli(prog_name="litellm-cfn")
         code = 0
     except SystemExit as exit:
         code = _exit_code(exit.code)
+    except Terminated as stop:
+        click.echo(str(stop), err=True)
+        code = stop.exit_code
     _flush_and_exit(code)
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    """SIGTERM as an exception raised where the program was; a second one ends it at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
 
 
 def _exit_code(code: object) -> int:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +22,9 @@ from litellm_cfn.errors import BuildError, InputError
 
 MANIFEST = "manifest.json"
 GENERATOR = "litellm-cfn"
+# Seconds after which a staging or previous folder whose process is gone counts as left over:
+# far longer than any build takes, so a build running alongside keeps its own.
+STALE_AFTER = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,8 @@ def replacing(out: Path, kind: OutputKind = BUILD_OUTPUT) -> Iterator[Path]:
     """
     _refuse_foreign_folder(out, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    sweep_leftovers(out)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=out.parent))
     try:
         stage.chmod(0o755)
         yield stage
@@ -104,15 +111,54 @@ def _swap(stage: Path, out: Path) -> None:
     if not out.exists():
         stage.rename(out)
         return
-    previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.parent))
+    previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-{os.getpid()}-", dir=out.parent))
     previous.rmdir()
     out.rename(previous)
     try:
         stage.rename(out)
-    except OSError:
+    except BaseException:  # a failed rename or SIGTERM: put the previous output back
         previous.rename(out)
         raise
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def sweep_leftovers(out: Path, now: float | None = None) -> list[Path]:
+    """Remove the staging and previous folders of `out` that a run killed outright (SIGKILL,
+    a power cut) left beside it: only those untouched for STALE_AFTER seconds whose process,
+    named in the folder's name, is gone. The folders removed."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:staging|previous)-(?:(\d+)-)?[a-z0-9_]+")
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(out.parent))
+    except OSError:
+        return []
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        try:
+            if not match or not entry.is_dir(follow_symlinks=False):
+                continue
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        pid = match.group(1)
+        if age > STALE_AFTER and not (pid and _running(int(pid))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists here (unknowable off POSIX: then assume it does)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _refuse_foreign_folder(out: Path, kind: OutputKind) -> None:

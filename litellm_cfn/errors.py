@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,9 @@ EXIT_NEEDS_APPROVAL = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + 15  # SIGTERM, as a shell reports a process it ended
 
+# A file system that refuses a write for want of room: what the user can fix, never our bug.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
 
 def shown(value: object, limit: int = 60) -> str:
     """`value`'s repr for a message, cut to about `limit` characters: hostile input can be huge."""
@@ -19,6 +23,15 @@ def shown(value: object, limit: int = 60) -> str:
         return text
     quote = text[-1] if isinstance(value, str) else ""
     return text[: limit - 3 - len(quote)] + "..." + quote
+
+
+def cannot_write(error: OSError) -> str:
+    """A failed write in words: which file, and what the system said."""
+    where = f"{error.filename}: " if error.filename else ""
+    full = (
+        " (the disk is full: free some space and run it again)" if error.errno in DISK_FULL else ""
+    )
+    return f"{where}cannot write: {error.strerror or error}{full}"
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,11 @@ class InternalError(LitellmCfnError):
     """A bug in litellm-cfn itself (for example two stacks exporting one output name)."""
 
 
-class Terminated(BaseException):
+class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program was so that it unwinds as for Ctrl-C (staging
-    folders are removed) and exits 143. A BaseException, as KeyboardInterrupt is, so that no
-    `except Exception` on the way swallows it; the entry point reports it in one line."""
+    folders are removed, a change set nobody approved is deleted, a watch stops saying the
+    deployment goes on) and exits 143. A KeyboardInterrupt, so no `except Exception` on the
+    way swallows it; the entry point reports it in one line."""
 
     exit_code = EXIT_TERMINATED
 

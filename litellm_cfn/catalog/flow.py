@@ -4,19 +4,19 @@ deploy that stack through the reviewed change-set flow, then what only the API c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from litellm_cfn.catalog import publish as catalog
 from litellm_cfn.catalog.template import catalog_stack_name
 from litellm_cfn.compile.artifacts import artifact_prefix
 from litellm_cfn.deploy import aws
+from litellm_cfn.deploy.approval import approve_or_stop, decline
 from litellm_cfn.deploy.aws import aws_errors
-from litellm_cfn.deploy.flow import (
-    Target,
-    approve_or_stop,
-    artifact_bucket_for,
-    decline,
-    show_review,
-)
+from litellm_cfn.deploy.flow import Target, artifact_bucket_for, show_review
 from litellm_cfn.errors import InputError, Interrupted, NeedsApproval
+
+if TYPE_CHECKING:
+    from litellm_cfn.deploy.changesets import ChangeSet
 
 
 def publish(
@@ -73,7 +73,7 @@ def _record_version(
         catalog.catalog_parameters(compiled, bucket),
     )
     if change_set is not None:
-        show_review(target.console, target.deployer.review(change_set, stack), "text")
+        show_review(target.console, target.deployer.review(change_set.id, stack), "text")
         if not yes:
             _approve(target, stack, change_set)
     if changed:
@@ -82,7 +82,7 @@ def _record_version(
         catalog.write_versions(target.s3, bucket, key, versions)
     if change_set is not None:
         try:
-            target.deployer.execute(stack, change_set, None)
+            target.deployer.execute(stack, change_set.id, None)
         except KeyboardInterrupt:
             _stopped_watching(stack, target, version)
     return packaged.root_sha256, changed or change_set is not None
@@ -129,7 +129,7 @@ def _after_publish(target: Target, bucket: str, version: str, deprecate: bool) -
         )
 
 
-def _approve(target: Target, stack: str, change_set: str) -> None:
+def _approve(target: Target, stack: str, change_set: ChangeSet) -> None:
     """Go on only with a person's yes; otherwise delete the catalog change set (and the
     empty stack a first one comes in) and stop."""
     try:
@@ -139,7 +139,10 @@ def _approve(target: Target, stack: str, change_set: str) -> None:
             "publish again with --yes to execute it",
         )
     except NeedsApproval as stop:
-        raise decline(target, stack, change_set, stop) from None
+        raise decline(target, change_set, stop, stack) from None
+    except KeyboardInterrupt:
+        interrupted = Interrupted("\ninterrupted at the question")
+        raise decline(target, change_set, interrupted, stack) from None
 
 
 def _stopped_watching(stack: str, target: Target, version: str) -> None:

@@ -12,7 +12,7 @@ from typing import NoReturn
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.errors import EXIT_FAILED, Terminated
+from litellm_cfn.errors import EXIT_FAILED, Terminated, cannot_write
 
 
 def main() -> None:
@@ -57,7 +57,13 @@ def _exit_code(code: object) -> int:
 
 def _flush_and_exit(code: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
-        # The reader went away (`| head`) or the stream is closed: nothing left to keep.
-        with contextlib.suppress(BrokenPipeError, ValueError):
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # the reader went away (`| head`) or the stream is closed: nothing to keep
+        except OSError as error:  # a full disk (`> /dev/full`), a lost terminal
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"{cannot_write(error)}\n")
+                sys.stderr.flush()
+            code = code or EXIT_FAILED
     os._exit(code)

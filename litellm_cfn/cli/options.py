@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from litellm_cfn.errors import EXIT_FAILED, LitellmCfnError
+from litellm_cfn.errors import (
+    DISK_FULL,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    LitellmCfnError,
+    Terminated,
+    cannot_write,
+)
 
 if TYPE_CHECKING:
     from litellm_cfn.deploy.console import Console
@@ -55,11 +62,22 @@ def console(output: str = "text") -> Console:
         result=click.echo,
         progress=to_stderr if output == "json" else click.echo,
         warn=to_stderr,
-        confirm=lambda question: click.confirm(question, default=False),
-        prompt=lambda question: str(click.prompt(question)),
+        confirm=lambda question: _answer(lambda: click.confirm(question, default=False), False),
+        prompt=lambda question: str(_answer(lambda: click.prompt(question), "")),
         interactive=sys.stdin.isatty,
         colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
     )
+
+
+def _answer(ask: Callable[[], Any], at_end_of_input: Any) -> Any:
+    """A person's answer. click ends a prompt with Abort both for Ctrl-C and for the end of
+    input; Ctrl-C is an interruption (the flow cleans up, exit 130), the end of input no."""
+    try:
+        return ask()
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        return at_end_of_input
 
 
 spec_argument = click.argument(
@@ -82,6 +100,21 @@ def reports_errors(command: F) -> F:
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # click's own ends of a command (Abort: Ctrl-C or EOF at a prompt)
+        except KeyboardInterrupt as interruption:
+            if debug:
+                raise
+            if isinstance(interruption, Terminated):  # SIGTERM
+                click.echo(str(interruption), err=True)
+                sys.exit(interruption.exit_code)
+            click.echo("\ninterrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click ends quietly
+        except OSError as error:
+            if debug or error.errno not in DISK_FULL:
+                raise
+            click.echo(cannot_write(error), err=True)
+            sys.exit(EXIT_FAILED)
         except Exception as error:
             if debug:
                 raise

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import gc
 
+from litellm_cfn.deploy.approval import approve_or_stop, ask_to_execute, stop_without_terminal
 from litellm_cfn.deploy.aws import aws_errors
 from litellm_cfn.deploy.console import Console
+from litellm_cfn.deploy.execution import (
+    execute_reviewed,
+    protect_from_deletion,
+    protected_ids,
+    stopped_watching,
+    then_guard,
+)
 from litellm_cfn.deploy.flow import (
     Target,
-    approve_or_stop,
-    ask_to_execute,
+    abandon,
     deletion_summary,
-    execute_reviewed,
     prepare,
-    protected_ids,
     refuse_unapproved,
     show_no_changes,
     show_review,
-    stop_without_terminal,
-    stopped_watching,
-    then_guard,
 )
 from litellm_cfn.errors import InputError, LitellmCfnError
 
@@ -54,30 +56,24 @@ def bootstrap(
         if change_set is None:
             console.progress(f"{BOOTSTRAP_STACK}: up to date")
         else:
-            deployer.execute(BOOTSTRAP_STACK, change_set, None)
+            deployer.execute(BOOTSTRAP_STACK, change_set.id, None)
         return str(artifact_bucket(cfn))
 
 
 def diff(target: Target, bucket: str | None, output: str, keep: bool) -> None:
-    """Review what a deploy would change; delete the change set unless `keep`."""
+    """Review what a deploy would change; delete the change set unless `keep`, or unless it
+    was left for review before (`deploy --no-execute`, `diff --keep`)."""
     stack = target.spec.stack_name
     with aws_errors(f"diff {stack}"):
-        # A change set creating a stack comes with an empty stack (REVIEW_IN_PROGRESS):
-        # remove it with the change set, unless it was there before.
-        created_here = target.deployer.status(stack) is None
-        try:
-            prepared = prepare(target, bucket, recreate_failed=False)
-            if prepared.change_set_id is None or prepared.review is None:
-                show_no_changes(target, output)
-                return
-            show_review(target.console, prepared.review, output)
-            if keep:
-                target.echo(f"change set kept: {prepared.change_set_id}")
-            else:
-                target.cfn.delete_change_set(ChangeSetName=prepared.change_set_id)
-        finally:
-            if created_here and not keep:
-                target.deployer.discard_empty(stack)
+        prepared = prepare(target, bucket, recreate_failed=False)
+        if prepared.change_set is None or prepared.review is None:
+            show_no_changes(target, output)
+            return
+        show_review(target.console, prepared.review, output)
+        if keep or not prepared.change_set.created:
+            target.echo(f"change set kept: {prepared.change_set.id}")
+        else:
+            abandon(target, prepared.change_set)
 
 
 def deploy(
@@ -102,35 +98,39 @@ def deploy(
                 "rerun with --yes to delete and re-create it",
             )
         prepared = prepare(target, bucket, recreate_failed)
-        if prepared.change_set_id is None or prepared.review is None:
+        if prepared.change_set is None or prepared.review is None:
             show_no_changes(target, output)
+            protect_from_deletion(target)  # finishes what an interrupted first deploy left
             return
         show_review(target.console, prepared.review, output)
-        refuse_unapproved(target, prepared.review, prepared.change_set_id, allowed)
+        refuse_unapproved(target, prepared.review, prepared.change_set, allowed)
         if no_execute:
             target.echo(
-                f"change set left for review: {prepared.change_set_id}\n"
+                f"change set left for review: {prepared.change_set.id}\n"
                 f"execute it with: litellm-cfn execute {target.spec_path} "
-                f"{prepared.change_set_id}"
+                f"{prepared.change_set.id}"
             )
             return
         if not yes:
-            ask_to_execute(target, prepared.change_set_id, target.spec_path)
+            ask_to_execute(target, prepared.change_set, target.spec_path)
         execute_reviewed(
-            target, prepared.change_set_id, prepared.change_type, prepared.review, allowed
+            target, prepared.change_set, prepared.change_type, prepared.review, allowed
         )
 
 
 def execute(target: Target, change_set: str, allowed: tuple[str, ...]) -> None:
     """Review a change set left for review, refuse unapproved data at risk, execute it."""
+    from litellm_cfn.deploy.changesets import ChangeSet
+
     stack = target.spec.stack_name
     with aws_errors(f"execute {change_set}"):
         change_type = target.deployer.settle(stack)
         description = target.cfn.describe_change_set(ChangeSetName=change_set, StackName=stack)
-        review = target.deployer.review(description["ChangeSetId"], stack)
+        left = ChangeSet(description["ChangeSetId"], created=False)
+        review = target.deployer.review(left.id, stack)
         show_review(target.console, review, "text")
-        refuse_unapproved(target, review, description["ChangeSetId"], allowed)
-        execute_reviewed(target, description["ChangeSetId"], change_type, review, allowed)
+        refuse_unapproved(target, review, left, allowed)
+        execute_reviewed(target, left, change_type, review, allowed)
 
 
 def watch(target: Target) -> str:
@@ -152,6 +152,7 @@ def watch(target: Target) -> str:
         then_guard(
             target,
             protected_ids(target),
+            (),
             lambda: target.deployer.watch(described["StackId"], since),
         )
         return str(target.deployer.status(stack))

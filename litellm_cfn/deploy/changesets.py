@@ -9,24 +9,21 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from litellm_cfn.compile.compiler import CompiledPlatform
 from litellm_cfn.deploy.aws import does_not_exist
 from litellm_cfn.deploy.events import EventLog, watch
-from litellm_cfn.deploy.outputs import nested_stack_ids
-from litellm_cfn.deploy.package import Packaged, package
-from litellm_cfn.deploy.review import STATEFUL_TYPES, Review, StackReview, stack_changes
+from litellm_cfn.deploy.guard import Guarded, set_policies
+from litellm_cfn.deploy.package import Packaged
+from litellm_cfn.deploy.review import Review, StackReview, stack_changes
 from litellm_cfn.deploy.stack_state import (
-    CHANGE_SET_PREFIX,
     REVIEW_IN_PROGRESS,
     ROLLBACK_COMPLETE,
     change_set_name,
     next_step,
-    stack_policy,
     succeeded,
 )
 from litellm_cfn.errors import InputError, LitellmCfnError
@@ -53,13 +50,27 @@ def poll_seconds() -> float:
 
 
 @dataclass(frozen=True)
+class ChangeSet:
+    """A change set ready for review: created by this run, or found left for review by an
+    earlier one (`deploy --no-execute`, `diff --keep`), which only its creator may delete."""
+
+    id: str
+    created: bool
+
+
+@dataclass(frozen=True)
 class Prepared:
-    """A created change set and its review; `change_set_id` is None when nothing changes."""
+    """A change set and its review; `change_set` is None when nothing changes."""
 
     stack_name: str
-    change_set_id: str | None
+    change_set: ChangeSet | None
     change_type: str
     review: Review | None
+
+    @property
+    def change_set_id(self) -> str | None:
+        """The change set's id, or None when nothing changes."""
+        return self.change_set.id if self.change_set else None
 
 
 class Deployer:
@@ -104,11 +115,9 @@ class Deployer:
         change_type: str,
         tags: dict[str, str],
         parameters: dict[str, str] | None = None,
-    ) -> str | None:
-        """Create (after clearing our stale ones) and wait; None when nothing would change."""
-        from botocore.exceptions import ClientError
-
-        self.delete_stale_change_sets(stack_name)
+    ) -> ChangeSet | None:
+        """The change set for `packaged`: one left for review with the same content (its name
+        is a hash of it), or a new one, waited for; None when nothing would change."""
         template: dict[str, Any] = (
             {"TemplateBody": packaged.root_body}
             if packaged.root_body is not None
@@ -123,6 +132,44 @@ class Deployer:
             str(tags),
             *([str(given)] if given else []),
         )
+        left = self._left_for_review(stack_name, name)
+        if left is not None:
+            self.echo(f"reviewing the change set left for review: {left}")
+            return ChangeSet(left, created=False)
+        created = self._create(stack_name, name, change_type, tags, template)
+        return None if created is None else ChangeSet(created, created=True)
+
+    def _left_for_review(self, stack_name: str, name: str) -> str | None:
+        """The id of our change set `name` if one is ready to execute; one that is not (a
+        failed one) is deleted, so the name is free again."""
+        from botocore.exceptions import ClientError
+
+        if self.status(stack_name) is None:
+            return None
+        try:
+            found = self.cfn.describe_change_set(ChangeSetName=name, StackName=stack_name)
+        except ClientError as error:
+            # AWS answers ChangeSetNotFound; moto a ValidationError that "does not exist".
+            if error.response["Error"].get("Code") == "ChangeSetNotFound" or does_not_exist(error):
+                return None
+            raise
+        if found["Status"] == "CREATE_COMPLETE" and found.get("ExecutionStatus") == "AVAILABLE":
+            return str(found["ChangeSetId"])
+        self.cfn.delete_change_set(ChangeSetName=found["ChangeSetId"])
+        return None
+
+    def _create(
+        self,
+        stack_name: str,
+        name: str,
+        change_type: str,
+        tags: dict[str, str],
+        template: dict[str, Any],
+    ) -> str | None:
+        """Create the change set and wait for it; deleted again if that fails or nothing
+        would change."""
+        from botocore.exceptions import ClientError
+
         try:
             created = self.cfn.create_change_set(
                 StackName=stack_name,
@@ -141,6 +188,13 @@ class Deployer:
                 return None
             raise
         change_set_id = str(created["Id"])
+        try:
+            return self._wait_for(change_set_id)
+        except BaseException:
+            self.delete_change_set(change_set_id)
+            raise
+
+    def _wait_for(self, change_set_id: str) -> str | None:
         while True:
             description = self.cfn.describe_change_set(ChangeSetName=change_set_id)
             status = description["Status"]
@@ -154,14 +208,14 @@ class Deployer:
                 raise LitellmCfnError(f"CloudFormation refused the change set: {reason}")
             time.sleep(self.poll_seconds)
 
-    def delete_stale_change_sets(self, stack_name: str) -> None:
-        """Remove change sets this tool left on the stack (never other tools' ones)."""
-        if self.status(stack_name) is None:
-            return
-        for summary in self.cfn.list_change_sets(StackName=stack_name).get("Summaries", []):
-            ours = summary.get("ChangeSetName", "").startswith(CHANGE_SET_PREFIX)
-            if ours and summary.get("StackName") == stack_name:
-                self.cfn.delete_change_set(ChangeSetName=summary["ChangeSetId"])
+    def delete_change_set(self, change_set_id: str) -> Exception | None:
+        """Delete a change set this run created, as far as the endpoint lets it: the failure,
+        if it did not (an executed change set is gone already)."""
+        try:
+            self.cfn.delete_change_set(ChangeSetName=change_set_id)
+        except Exception as error:
+            return None if does_not_exist(error) else error
+        return None
 
     def discard_empty(self, stack_name: str) -> None:
         """Delete the stack if it is only the empty shell a creating change set made."""
@@ -195,18 +249,8 @@ class Deployer:
         """Set stack policies denying replacement and deletion of stateful resources, on the
         root and each nested stack, except those `allowed` for this execution (as `LogicalId`,
         `NestedStack/LogicalId` or `<stack name>/NestedStack/LogicalId`)."""
-        if self.status(stack_name) in UNGUARDED:
-            return
-        allow = set(allowed)
-        physical = nested_stack_ids(self.cfn, stack_name)
-        stacks = [
-            (physical[logical], f"{logical}/", ids)
-            for logical, ids in protected.nested.items()
-            if logical in physical
-        ] + [(stack_name, "", protected.root)]
-        for stack, prefix, ids in stacks:
-            kept = [i for i in ids if not {i, f"{prefix}{i}", f"{stack_name}/{prefix}{i}"} & allow]
-            self.cfn.set_stack_policy(StackName=stack, StackPolicyBody=stack_policy(kept))
+        if self.status(stack_name) not in UNGUARDED:
+            set_policies(self.cfn, stack_name, protected, allowed)
 
     def after_last_event(self, stack_name: str) -> datetime:
         """Just after the stack's newest event, by CloudFormation's clock (never the local
@@ -217,11 +261,22 @@ class Deployer:
             return datetime.min.replace(tzinfo=timezone.utc)
         return newest + timedelta(microseconds=1)
 
-    def execute(self, stack_name: str, change_set_id: str, total: int | None) -> EventLog:
-        """Execute and watch; raise with the root cause if the stack does not end complete."""
-        (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
-        since = self.after_last_event(stack["StackId"])
-        self.cfn.execute_change_set(ChangeSetName=change_set_id)
+    def execute(
+        self,
+        stack_name: str,
+        change_set_id: str,
+        total: int | None,
+        not_started: Callable[[], object] = lambda: None,
+    ) -> EventLog:
+        """Execute and watch; raise with the root cause if the stack does not end complete.
+        If anything fails before the execution has started, `not_started` runs first."""
+        try:
+            (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
+            since = self.after_last_event(stack["StackId"])
+            self.cfn.execute_change_set(ChangeSetName=change_set_id)
+        except BaseException:
+            not_started()
+            raise
         return self.watch(stack["StackId"], since, total)
 
     def watch(self, stack_id: str, since: datetime, total: int | None = None) -> EventLog:
@@ -242,46 +297,3 @@ class Deployer:
         self.cfn.update_termination_protection(
             StackName=stack_name, EnableTerminationProtection=enabled
         )
-
-
-@dataclass(frozen=True)
-class Guarded:
-    """What the stack policies protect: in each nested stack (by its logical id in the root)
-    its stateful resources, and in the root the nested stacks that hold any."""
-
-    root: list[str]
-    nested: dict[str, list[str]]
-
-
-def stateful_ids(compiled: CompiledPlatform) -> Guarded:
-    """The stateful logical ids of every stack of `compiled`."""
-    nested = {
-        stack.logical_id: ids
-        for stack in compiled.nested
-        if (
-            ids := [
-                name
-                for name, resource in stack.template.resources.items()
-                if resource.resource_type in STATEFUL_TYPES
-            ]
-        )
-    }
-    return Guarded(sorted(nested), nested)
-
-
-def packaged_platform(
-    compiled: CompiledPlatform,
-    rendered: Mapping[str, str],
-    s3: Any,
-    bucket: str,
-    region: str,
-    prefix: str,
-    echo: Echo,
-) -> Packaged:
-    """Upload what `build` rendered, and report what was uploaded and what was reused."""
-    packaged = package(compiled, s3, bucket, region, prefix, rendered=rendered)
-    echo(
-        f"packaged into s3://{bucket}/{prefix}/: {len(packaged.uploaded)} uploaded, "
-        f"{len(packaged.reused)} unchanged"
-    )
-    return packaged

@@ -1,20 +1,22 @@
-"""The steps deploy commands share: load the target, prepare and review a change set, refuse
-data at risk, ask for approval, execute and guard, summarise a deletion."""
+"""The steps deploy commands share: load the target, prepare and review a change set,
+abandon it on failure, refuse data at risk, summarise a deletion. Asking is in `approval`,
+executing and guarding in `execution`."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litellm_cfn.deploy.console import Console
-from litellm_cfn.errors import Interrupted, LitellmCfnError, NeedsApproval
+from litellm_cfn.errors import InputError, LitellmCfnError, shown
 
 if TYPE_CHECKING:
     from litellm_cfn.compile.compiler import CompiledPlatform
-    from litellm_cfn.deploy.changesets import Deployer, Guarded, Prepared
+    from litellm_cfn.deploy.changesets import ChangeSet, Deployer, Prepared
     from litellm_cfn.deploy.review import Review
     from litellm_cfn.spec import PlatformSpec
     from nested_stacks.base import StackModule
@@ -102,142 +104,87 @@ def artifact_bucket_for(target: Target, explicit: str | None) -> str:
 
 def prepare(target: Target, bucket: str | None, recreate_failed: bool) -> Prepared:
     """Build (write and lint) the compiled platform, package what was written, create the
-    change set and review it."""
+    change set (or find the one left for review with the same content) and review it."""
     from litellm_cfn.compile.artifacts import artifact_prefix
     from litellm_cfn.compile.build import build, default_out
-    from litellm_cfn.deploy.changesets import Prepared, packaged_platform
+    from litellm_cfn.deploy.changesets import Prepared
+    from litellm_cfn.deploy.package import package
 
     spec = target.spec
     built = build(spec, default_out(spec), lint=True, compiled=target.compiled)
     change_type = target.deployer.settle(spec.stack_name, recreate_failed)
-    packaged = packaged_platform(
-        target.compiled,
-        {template.file: template.text for template in built.templates},
-        target.s3,
-        artifact_bucket_for(target, bucket),
-        target.region,
-        artifact_prefix(spec),
-        target.echo,
+    bucket, prefix = artifact_bucket_for(target, bucket), artifact_prefix(spec)
+    rendered = {template.file: template.text for template in built.templates}
+    packaged = package(target.compiled, target.s3, bucket, target.region, prefix, rendered=rendered)
+    target.echo(
+        f"packaged into s3://{bucket}/{prefix}/: {len(packaged.uploaded)} uploaded, "
+        f"{len(packaged.reused)} unchanged"
     )
     change_set = target.deployer.create_change_set(
         spec.stack_name, packaged, change_type, dict(spec.tags)
     )
     if change_set is None:
         return Prepared(spec.stack_name, None, change_type, None)
-    return Prepared(
-        spec.stack_name,
-        change_set,
-        change_type,
-        target.deployer.review(change_set, spec.stack_name),
+    with abandoned_on_failure(target, change_set):
+        review = target.deployer.review(change_set.id, spec.stack_name)
+    return Prepared(spec.stack_name, change_set, change_type, review)
+
+
+@contextmanager
+def abandoned_on_failure(target: Target, change_set: ChangeSet) -> Iterator[None]:
+    """Run a step before execution; if it fails or is interrupted, abandon the change set."""
+    try:
+        yield
+    except BaseException:
+        abandon(target, change_set)
+        raise
+
+
+def abandon(target: Target, change_set: ChangeSet, stack: str | None = None) -> bool:
+    """Delete a change set this run created on `stack` (by default the platform's), and the
+    empty stack a first one comes in; one left for review by an earlier run stays. Whether
+    it was deleted."""
+    if not change_set.created:
+        return False
+    failure = target.deployer.delete_change_set(change_set.id)
+    if failure is None:
+        with suppress(Exception):
+            target.deployer.discard_empty(stack or target.spec.stack_name)
+        return True
+    target.console.warn(
+        f"could not delete the change set {change_set.id} ({one_line(failure)}); it is "
+        "never executed unless someone runs `litellm-cfn execute`, and the next deploy of "
+        "the same spec reviews it again"
     )
+    return False
 
 
-def refuse_unapproved(target: Target, review: Review, change_set: str, allowed: tuple) -> None:
-    """Delete the change set and stop if it puts data at risk that nobody allowed."""
+def refuse_unapproved(
+    target: Target, review: Review, change_set: ChangeSet, allowed: tuple[str, ...]
+) -> None:
+    """Stop, abandoning the change set, if `allowed` names what is no guarded resource of
+    this platform (exit 2), or the change set puts data at risk that nobody allowed."""
+    from litellm_cfn.deploy.guard import stateful_ids
+
+    guarded = stateful_ids(target.compiled).names(target.spec.stack_name)
+    at_risk = {name for change in review.data_at_risk for name in change.names}
+    unknown = [name for name in allowed if name not in guarded and name not in at_risk]
+    if unknown:
+        abandon(target, change_set)
+        raise InputError(
+            f"--allow-replace {', '.join(shown(n) for n in unknown)}: no stateful resource of "
+            f"this platform is named so; it guards {', '.join(sorted(set(guarded.values())))}"
+        )
     risks = review.unapproved_risks(allowed)
     if risks:
-        target.cfn.delete_change_set(ChangeSetName=change_set)
+        deleted = abandon(target, change_set)
         named = " ".join(f"--allow-replace {c.logical_id}" for c in risks)
         raise LitellmCfnError(
             "refusing to execute: the change set would remove or replace data "
-            f"({', '.join(c.qualified_id for c in risks)}); the change set was deleted. "
+            f"({', '.join(c.qualified_id for c in risks)})"
+            f"{'; the change set was deleted' if deleted else ''}. "
             f"If that is intended, deploy again with {named}"
         )
-
-
-def execute_reviewed(
-    target: Target, change_set: str, change_type: str, review: Review, allowed: tuple
-) -> None:
-    """Guard, execute, watch, then re-guard and print the outputs."""
-    from litellm_cfn.deploy.outputs import as_table, read_outputs
-    from litellm_cfn.deploy.review import NESTED_STACK
-
-    spec = target.spec
-    protected = protected_ids(target)
-    target.deployer.guard(spec.stack_name, protected, allowed)
-    total = sum(1 for c in review.changes if c.resource_type != NESTED_STACK)
-    then_guard(
-        target, protected, lambda: target.deployer.execute(spec.stack_name, change_set, total)
-    )
-    if change_type == "create":
-        target.deployer.protect_from_deletion(spec.stack_name, True)
-    target.echo(f"{spec.stack_name}: {change_type} complete")
-    target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
-
-
-def protected_ids(target: Target) -> Guarded:
-    """The stateful logical ids the stack policies guard, per stack."""
-    from litellm_cfn.deploy.changesets import stateful_ids
-
-    return stateful_ids(target.compiled)
-
-
-def then_guard(target: Target, protected: Guarded, run: Callable[[], Any]) -> None:
-    """Run an execution or a watch, then set the strict stack policy again, whether it
-    succeeded or failed: `--allow-replace` holds for one execution only. After Ctrl-C the
-    deployment goes on and needs the lifted policy, so it stays until the next deploy or
-    watch."""
-    try:
-        run()
-    except KeyboardInterrupt:
-        stopped_watching(target)
-    except Exception:
-        _guard_keeping_the_error(target, protected)
-        raise
-    target.deployer.guard(target.spec.stack_name, protected, ())
-
-
-def _guard_keeping_the_error(target: Target, protected: Guarded) -> None:
-    """Re-guard after a failure; if that fails too, say so, and let the failure be reported."""
-    try:
-        target.deployer.guard(target.spec.stack_name, protected, ())
-    except Exception as error:
-        target.console.warn(
-            f"could not set the strict stack policy again ({type(error).__name__}: "
-            f"{' '.join(str(error).split())[:300]}); `litellm-cfn watch {target.spec_path}` "
-            "sets it once the stack settles"
-        )
-
-
-def stopped_watching(target: Target) -> None:
-    """Ctrl-C: stop, saying the deployment goes on and how to watch it again (exit 130)."""
-    raise Interrupted(
-        f"\nstopped watching {target.spec.stack_name}; the deployment goes on. "
-        f"Resume with: litellm-cfn watch {target.spec_path}"
-    )
-
-
-def stop_without_terminal(console: Console, message: str) -> None:
-    """Nobody can answer without a terminal: stop with `message` (exit 3)."""
-    if not console.interactive():
-        raise NeedsApproval(message)
-
-
-def approve_or_stop(console: Console, question: str, without_terminal: str) -> None:
-    """Go on only if a person on a terminal says yes; otherwise stop (exit 3)."""
-    stop_without_terminal(console, f"stopped for approval: {without_terminal}")
-    if not console.confirm(question):
-        raise NeedsApproval("declined")
-
-
-def decline(target: Target, stack: str, change_set: str, why: NeedsApproval) -> NeedsApproval:
-    """The one way a change set nobody approved ends: deleted, with the empty stack a first
-    one comes in, and the stop that says so."""
-    target.cfn.delete_change_set(ChangeSetName=change_set)
-    target.deployer.discard_empty(stack)
-    return NeedsApproval(f"{why}; the change set was deleted")
-
-
-def ask_to_execute(target: Target, change_set: str, spec: Path) -> None:
-    """Ask a person on a terminal; without one, stop and say how to approve."""
-    stop_without_terminal(
-        target.console,
-        f"not executing without approval. Execute this change set with:\n"
-        f"  litellm-cfn execute {spec} {change_set}\n"
-        "or deploy again with --yes",
-    )
-    if not target.console.confirm("Execute this change set?"):
-        raise decline(target, target.spec.stack_name, change_set, NeedsApproval("declined"))
 
 
 def deletion_summary(target: Target) -> str:
@@ -254,3 +201,8 @@ def deletion_summary(target: Target) -> str:
                 deleted += 1
     stack = target.spec.stack_name
     return "\n".join([f"destroying {stack} deletes {deleted} resources and keeps:", *kept])
+
+
+def one_line(error: BaseException) -> str:
+    """An error as its type and its message on one line, for a warning."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"

@@ -331,9 +331,7 @@ def test_catalog_status_lists_the_products_versions(monkeypatch):
         "servicecatalog": boto3.client("servicecatalog", region_name=REGION),
         "s3": boto3.client("s3", region_name=REGION),
     }
-    monkeypatch.setattr(
-        aws_module, "client", lambda service, region, profile=None, notice=None: clients[service]
-    )
+    monkeypatch.setattr(aws_module, "client", lambda service, *args, **kwargs: clients[service])
     detail = {
         "LogicalResourceId": "x",
         "ResourceType": "x",

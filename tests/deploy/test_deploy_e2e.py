@@ -22,7 +22,8 @@ import litellm_cfn.deploy.changesets as deploy_module
 from litellm_cfn.cli import cli
 from litellm_cfn.cli.options import Platform
 from litellm_cfn.compile.compiler import compile_platform
-from litellm_cfn.deploy.changesets import Deployer, stateful_ids
+from litellm_cfn.deploy.changesets import Deployer
+from litellm_cfn.deploy.guard import stateful_ids
 from litellm_cfn.deploy.stack_state import stack_policy
 from litellm_cfn.spec import load_spec
 from nested_stacks import vpc
@@ -346,11 +347,11 @@ def test_a_bucket_name_that_is_no_bucket_name_is_bad_input(platform):
 def test_declining_a_first_deploy_on_a_terminal_leaves_no_stack_and_no_change_set(
     platform, monkeypatch
 ):
-    import litellm_cfn.deploy.flow as flow
+    import litellm_cfn.deploy.approval as approval
 
     assert run("bootstrap", "--region", REGION).exit_code == 0
     # CliRunner's stdin is never a terminal: let the question be asked as on one.
-    monkeypatch.setattr(flow, "stop_without_terminal", lambda console, message: None)
+    monkeypatch.setattr(approval, "stop_without_terminal", lambda console, message: None)
     result = run("deploy", str(platform), input="n\n")
     assert result.exit_code == 3, result.output
     assert "declined; the change set was deleted" in result.output

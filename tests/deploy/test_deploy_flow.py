@@ -14,9 +14,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from litellm_cfn.compile.compiler import compile_platform
-from litellm_cfn.deploy.changesets import stateful_ids
+from litellm_cfn.deploy.changesets import ChangeSet
 from litellm_cfn.deploy.console import Console
-from litellm_cfn.deploy.flow import Target, execute_reviewed
+from litellm_cfn.deploy.execution import execute_reviewed
+from litellm_cfn.deploy.flow import Target
+from litellm_cfn.deploy.guard import stateful_ids
 from litellm_cfn.deploy.review import Review
 from litellm_cfn.errors import Interrupted, LitellmCfnError
 from tests.conftest import spec_from
@@ -31,6 +33,9 @@ OBSOLETE = ClientError(
     },
     "ExecuteChangeSet",
 )
+
+
+CHANGE_SET = ChangeSet("cs", created=True)
 
 
 class RecordingDeployer:
@@ -48,9 +53,12 @@ class RecordingDeployer:
             raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "x")
         self.guards.append(tuple(allowed))
 
-    def execute(self, stack, change_set, total):
+    def execute(self, stack, change_set, total, not_started=lambda: None):
         if self.failure is not None:
             raise self.failure
+
+    def status(self, stack):
+        return None  # as if the stack were gone: nothing to protect from deletion
 
     def protect_from_deletion(self, stack, enabled):
         self.protected_from_deletion.append(enabled)
@@ -82,7 +90,7 @@ def target(deployer: RecordingDeployer, lines: list[str]) -> Target:
 def test_allow_replace_holds_for_one_execution_even_when_it_fails():
     deployer = RecordingDeployer(LitellmCfnError("litellm-prod ended UPDATE_ROLLBACK_COMPLETE"))
     with pytest.raises(LitellmCfnError, match="UPDATE_ROLLBACK_COMPLETE"):
-        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+        execute_reviewed(target(deployer, []), CHANGE_SET, "update", Review(()), ("Database",))
     assert deployer.guards == [("Database",), ()]
 
 
@@ -90,7 +98,7 @@ def test_allow_replace_holds_for_one_execution_even_when_it_fails():
 def test_any_failure_to_execute_sets_the_strict_policy_again_and_is_reported_as_it_was(failure):
     deployer = RecordingDeployer(failure)
     with pytest.raises(type(failure)) as caught:
-        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+        execute_reviewed(target(deployer, []), CHANGE_SET, "update", Review(()), ("Database",))
     assert caught.value is failure
     assert deployer.guards == [("Database",), ()]
 
@@ -99,7 +107,7 @@ def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure():
     deployer = RecordingDeployer(OBSOLETE, guard_fails=True)
     lines: list[str] = []
     with pytest.raises(ClientError) as caught:
-        execute_reviewed(target(deployer, lines), "cs", "update", Review(()), ("Database",))
+        execute_reviewed(target(deployer, lines), CHANGE_SET, "update", Review(()), ("Database",))
     assert caught.value is OBSOLETE
     (line,) = lines
     assert line.startswith("could not set the strict stack policy again (ClientError: ")
@@ -109,7 +117,7 @@ def test_a_failure_to_re_guard_is_said_but_does_not_hide_the_failure():
 def test_ctrl_c_leaves_the_policy_lifted_for_the_deployment_that_goes_on():
     deployer = RecordingDeployer(KeyboardInterrupt())
     with pytest.raises(Interrupted) as stopped:
-        execute_reviewed(target(deployer, []), "cs", "update", Review(()), ("Database",))
+        execute_reviewed(target(deployer, []), CHANGE_SET, "update", Review(()), ("Database",))
     assert stopped.value.exit_code == 130
     assert deployer.guards == [("Database",)]
     assert "Resume with: litellm-cfn watch p.yaml" in str(stopped.value)

@@ -17,7 +17,7 @@ import litellm_cfn.deploy.aws as aws_module
 from litellm_cfn.cli import cli
 from litellm_cfn.compile.compiler import compile_platform
 from litellm_cfn.deploy.bootstrap import artifact_bucket
-from litellm_cfn.deploy.changesets import Deployer
+from litellm_cfn.deploy.changesets import ChangeSet, Deployer
 from litellm_cfn.deploy.console import Console
 from litellm_cfn.deploy.flow import Target, refuse_unapproved
 from litellm_cfn.errors import LitellmCfnError
@@ -30,6 +30,7 @@ RDS_CS = (
     "arn:aws:cloudformation:us-east-1:123456789012:changeSet/litellm-cfn-0123456789ab-RdsStack/2"
 )
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
+ROOT_STACK_SUMMARY = {"StackName": "litellm-prod", "StackId": ROOT_STACK, "CreationTime": NOW}
 
 
 def change_set(cs_id: str, stack_id: str, changes: list[dict], parent: str | None = None) -> dict:
@@ -138,8 +139,14 @@ def test_a_nested_change_set_that_replaces_the_database_is_refused_and_deleted()
         review = reviewed(client, stubber)
         assert [c.qualified_id for c in review.data_at_risk] == ["litellm-prod/RdsStack/Database"]
         stubber.add_response("delete_change_set", {}, {"ChangeSetName": ROOT_CS})
+        # Not an empty stack a first change set came in: it stays.
+        stubber.add_response(
+            "describe_stacks",
+            {"Stacks": [{**ROOT_STACK_SUMMARY, "StackStatus": "UPDATE_COMPLETE"}]},
+            {"StackName": "litellm-prod"},
+        )
         with pytest.raises(LitellmCfnError) as caught:
-            refuse_unapproved(target, review, ROOT_CS, ())
+            refuse_unapproved(target, review, ChangeSet(ROOT_CS, created=True), ())
         stubber.assert_no_pending_responses()
     message = str(caught.value)
     assert message.startswith("refusing to execute: the change set would remove or replace data")
@@ -150,7 +157,7 @@ def test_naming_the_database_lets_the_replacement_through():
     client, target = stubbed_target()
     with Stubber(client) as stubber:
         review = reviewed(client, stubber)
-        refuse_unapproved(target, review, ROOT_CS, ("Database",))
+        refuse_unapproved(target, review, ChangeSet(ROOT_CS, created=True), ("Database",))
         stubber.assert_no_pending_responses()
 
 
@@ -185,7 +192,7 @@ def test_destroy_turns_protection_off_deletes_and_streams_to_the_end(monkeypatch
             (3, "litellm-prod", "AWS::CloudFormation::Stack", "DELETE_COMPLETE", ROOT_STACK),
         )
     ]
-    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None, notice=None: client)
+    monkeypatch.setattr(aws_module, "client", lambda *args, **kwargs: client)
     monkeypatch.setenv("LITELLM_CFN_POLL_SECONDS", "0")
     with Stubber(client) as stubber:
         stubber.add_response(
@@ -244,7 +251,7 @@ def test_recreating_a_failed_stack_needs_approval(monkeypatch):
     # moto never reaches ROLLBACK_COMPLETE (it completes or raises within the call), so the
     # failed creation is played back through the Stubber.
     client = boto3.client("cloudformation", region_name="us-east-1")
-    monkeypatch.setattr(aws_module, "client", lambda service, region, profile=None, notice=None: client)
+    monkeypatch.setattr(aws_module, "client", lambda *args, **kwargs: client)
     failed = {
         "StackName": "litellm-prod",
         "StackId": ROOT_STACK,

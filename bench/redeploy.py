@@ -38,8 +38,8 @@ from nested_stacks import vpc
 real_client, calls = aws.client, collections.Counter()
 class Accepted:
     status_code = 200
-def client(service, region, profile=None):
-    made = real_client(service, region, profile)
+def client(service, *args, **kwargs):
+    made = real_client(service, *args, **kwargs)
     def count(model, **_):
         calls[f"{service}:{model.name}"] += 1
     made.meta.events.register("before-call", count)

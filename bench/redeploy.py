@@ -5,12 +5,14 @@ Starts moto (tests/moto_server.py) on a free loopback port, bootstraps, deploys 
 counts the AWS API calls one such run makes, checking it uploads nothing and updates no stack.
 moto cannot execute the nested-stack wiring of the full platform (it does not resolve
 `Fn::GetAtt <Stack>.Outputs.<Name>`), so, as in the end-to-end tests, the platform deployed
-here is the VPC stack alone; build and cfn-lint still run as in every deploy. The lint cache
-is a folder of the benchmark's own, which the first deploy fills, so the timed redeploys take
-their findings from it; `--cold-lint` gives each timed redeploy an empty one instead (cfn-lint
-runs every time, as before the cache).
+here is the VPC stack alone; build and cfn-lint still run as in every deploy.
 
-    .venv/bin/python bench/redeploy.py [--runs N] [--cold-lint]
+Each round times two redeploys, interleaved so machine noise hits both alike: one with the lint
+cache the first deploy filled (a folder of the benchmark's own), which takes every finding from
+it, and one with an empty cache, which runs cfn-lint as every deploy did before the cache. The
+target is for the first; the API calls counted are its.
+
+    .venv/bin/python bench/redeploy.py [--runs N]
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CACHED = "lint findings cached"
+COLD = "cfn-lint every time"
 # Runs the real CLI with two test-only adjustments: the VPC stack alone (through the CLI's
 # context object, its seam for the set of stacks), and a count of the API calls (by
 # operation) printed to stderr as JSON when the process ends.
@@ -81,15 +85,16 @@ def local_aws(port: int) -> dict[str, str]:
     }
 
 
-def report(runs: list[float], calls: dict[str, int], last_output: str, cold_lint: bool) -> None:
-    """Print the timings, the API calls of the last redeploy and the target's verdict."""
-    median = statistics.median(runs)
+def report(runs: dict[str, list[float]], calls: dict[str, int], last_output: str) -> None:
+    """Print the timings, the API calls of the last cached redeploy and the target's verdict."""
+    median = statistics.median(runs[CACHED])
     updates = sum(n for op, n in calls.items() if "ExecuteChangeSet" in op or "UpdateStack" in op)
     uploads = calls.get("s3:PutObject", 0)
     print("| measure | value |\n|---|---:|")
-    lint = "cfn-lint every time" if cold_lint else "lint findings cached"
-    print(f"| no-op redeploy ({lint}), median of {len(runs)} (s) | {median:.2f} |")
-    print(f"| min / max (s) | {min(runs):.2f} / {max(runs):.2f} |")
+    for label, times in runs.items():
+        middle = statistics.median(times)
+        print(f"| no-op redeploy, {label}: median of {len(times)} (s) | {middle:.2f} |")
+        print(f"| min / max (s) | {min(times):.2f} / {max(times):.2f} |")
     print(f"| AWS API calls | {sum(calls.values())} |")
     print(f"| uploads / stack updates | {uploads} / {updates} |")
     print()
@@ -102,10 +107,7 @@ def report(runs: list[float], calls: dict[str, int], last_output: str, cold_lint
 def main() -> None:
     """Start moto, deploy once, then time and count no-op redeploys."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=7, help="timed redeploys (default 7)")
-    parser.add_argument(
-        "--cold-lint", action="store_true", help="an empty lint cache for each timed redeploy"
-    )
+    parser.add_argument("--runs", type=int, default=7, help="timed rounds (default 7)")
     args = parser.parse_args()
     port = free_port()
     # moto with its KMS tag fix (tests/moto_server.py), as the deploy tests run it.
@@ -145,17 +147,18 @@ def main() -> None:
             litellm_cfn("bootstrap", "--region", "us-east-1")
             env["LITELLM_CFN_CACHE_DIR"] = str(Path(work) / "cache")
             litellm_cfn("deploy", str(spec), "--yes")
-            runs = []
+            runs: dict[str, list[float]] = {CACHED: [], COLD: []}
             for run in range(args.runs):
-                if args.cold_lint:
-                    env["LITELLM_CFN_CACHE_DIR"] = str(Path(work) / f"cache-{run}")
+                env["LITELLM_CFN_CACHE_DIR"] = str(Path(work) / f"empty-cache-{run}")
+                runs[COLD].append(litellm_cfn("deploy", str(spec), "--yes")[0])
+                env["LITELLM_CFN_CACHE_DIR"] = str(Path(work) / "cache")
                 elapsed, out, err = litellm_cfn("deploy", str(spec), "--yes")
-                runs.append(elapsed)
+                runs[CACHED].append(elapsed)
             calls = json.loads(err.split("CALLS ", 1)[1])
     finally:
         server.terminate()
         server.wait(timeout=10)
-    report(runs, calls, out, args.cold_lint)
+    report(runs, calls, out)
 
 
 if __name__ == "__main__":

@@ -32,13 +32,18 @@ def execute_reviewed(
     with abandoned_on_failure(target, change_set):
         guard_or_name_the_open(target, protected, allowed)
     total = sum(1 for c in review.changes if c.resource_type != NESTED_STACK)
+    started = [True]
+
+    def not_started() -> None:
+        started[0] = False
+        abandon(target, change_set)
+
     then_guard(
         target,
         protected,
         allowed,
-        lambda: target.deployer.execute(
-            spec.stack_name, change_set.id, total, lambda: abandon(target, change_set)
-        ),
+        lambda: target.deployer.execute(spec.stack_name, change_set.id, total, not_started),
+        going_on=lambda: started[0],
     )
     target.echo(f"{spec.stack_name}: {change_type} complete")
     target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
@@ -64,16 +69,23 @@ def guard_or_name_the_open(target: Target, protected: Guarded, allowed: tuple[st
 
 
 def then_guard(
-    target: Target, protected: Guarded, allowed: tuple[str, ...], run: Callable[[], Any]
+    target: Target,
+    protected: Guarded,
+    allowed: tuple[str, ...],
+    run: Callable[[], Any],
+    going_on: Callable[[], bool] = lambda: True,
 ) -> None:
     """Run an execution or a watch, then set the strict stack policy again, whether it
-    succeeded or failed: `--allow-replace` holds for one execution only. After Ctrl-C the
-    deployment goes on and needs the lifted policy, so it stays until the next watch; after
-    success, termination protection goes on too."""
+    succeeded or failed: `--allow-replace` holds for one execution only. After Ctrl-C an
+    execution that has started goes on and needs the lifted policy, so it stays until the
+    next watch; after success, termination protection goes on too."""
     try:
         run()
     except KeyboardInterrupt:
-        stopped_watching(target, allowed)
+        if going_on():
+            stopped_watching(target, allowed)
+        _guard_keeping_the_error(target, protected)
+        raise Interrupted("\ninterrupted before the execution started: nothing changed") from None
     except Exception:
         _guard_keeping_the_error(target, protected)
         raise

@@ -6,7 +6,6 @@ leaves the machine (fake credentials, instance metadata disabled).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -19,34 +18,26 @@ import pytest
 REGION = "us-east-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """Start moto_server (tests/moto_server.py: moto with its KMS tag fix) on a free loopback
-    port and yield its URL."""
-    port = _free_port()
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start moto_server (tests/moto_server.py: moto with its KMS tag fix) and yield its URL.
+    One per session, so one per xdist worker; the kernel picks its port as it binds it, so no
+    other worker or checkout can take the port first and answer in its place."""
+    port_file = tmp_path_factory.mktemp("moto") / "port"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.moto_server", "--port-file", str(port_file)],
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
+        while not port_file.exists():
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("moto_server did not start")
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port_file.read_text()}"
+        urllib.request.urlopen(f"{url}/moto-api/", timeout=10)
         yield url
     finally:
         process.terminate()

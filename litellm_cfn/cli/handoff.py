@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import reports_errors, spec_argument, with_aws_options
+from litellm_cfn.cli.options import console, reports_errors, spec_argument, with_aws_options
 
 
 @cli.command(
@@ -30,7 +30,9 @@ def outputs(spec: Path, output_format: str, profile: str | None, region: str | N
     from litellm_cfn.deploy.outputs import as_env, as_json, as_table, deployed_outputs
     from litellm_cfn.spec import load_spec
 
-    used_region, values = deployed_outputs(load_spec(spec).spec, str(spec), profile, region)
+    used_region, values = deployed_outputs(
+        load_spec(spec).spec, str(spec), profile, region, console().warn
+    )
     if output_format == "json":
         click.echo(as_json(values))
     elif output_format == "env":
@@ -80,7 +82,7 @@ def kube(
     else:
         from litellm_cfn.deploy.outputs import deployed_outputs
 
-        used_region, values = deployed_outputs(loaded, str(spec), profile, region)
+        used_region, values = deployed_outputs(loaded, str(spec), profile, region, console().warn)
         platform = deployed(loaded, values, used_region)
     files = hand_off(loaded, platform)
     if out is None:

@@ -12,6 +12,7 @@ from litellm_cfn.deploy.aws import aws_errors
 from litellm_cfn.deploy.console import Console
 from litellm_cfn.deploy.execution import (
     execute_reviewed,
+    missing_protection_on_loopback,
     protect_from_deletion,
     protected_ids,
     stopped_watching,
@@ -169,7 +170,8 @@ def destroy(target: Target, yes: bool) -> bool:
             _confirm_by_name(target.console, stack)
         (described,) = target.cfn.describe_stacks(StackName=stack)["Stacks"]
         since = target.deployer.after_last_event(described["StackId"])
-        target.deployer.protect_from_deletion(stack, False)
+        with missing_protection_on_loopback(target, "had no termination protection to lift"):
+            target.deployer.protect_from_deletion(stack, False)
         target.cfn.delete_stack(StackName=stack)
         try:
             target.deployer.watch(described["StackId"], since)

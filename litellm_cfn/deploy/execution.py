@@ -4,7 +4,8 @@ Ctrl-C is said, with the command that closes it (`watch`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from litellm_cfn.deploy.flow import Target, abandon, abandoned_on_failure, one_line
@@ -94,24 +95,31 @@ def then_guard(
 
 
 def protect_from_deletion(target: Target) -> None:
-    """Termination protection on the root stack, once it exists. moto does not implement it,
-    and answers a generic HTTP 500 page: only there, on a loopback endpoint, is that a
-    warning; anywhere else it fails the command like any other failed guard."""
+    """Termination protection on the root stack, once it exists."""
     from litellm_cfn.deploy.changesets import UNGUARDED
     from litellm_cfn.deploy.guard import protect_from_deletion as protect
-    from litellm_cfn.deploy.retries import EndpointFailed
 
     stack = target.spec.stack_name
-    if target.deployer.status(stack) in UNGUARDED:
-        return
+    if target.deployer.status(stack) not in UNGUARDED:
+        with missing_protection_on_loopback(target, "has no termination protection"):
+            protect(target.cfn, stack)
+
+
+@contextmanager
+def missing_protection_on_loopback(target: Target, consequence: str) -> Iterator[None]:
+    """moto does not implement UpdateTerminationProtection and answers a generic HTTP 500
+    page: only that call, only on a loopback endpoint, is a warning; any other failure, and
+    that one anywhere else, fails the command like any other failed guard."""
+    from litellm_cfn.deploy.retries import EndpointFailed
+
     try:
-        protect(target.cfn, stack)
+        yield
     except EndpointFailed as failure:
         if not (failure.on_loopback and failure.operation.endswith("UpdateTerminationProtection")):
             raise
         target.console.warn(
-            f"warning: {stack} has no termination protection: the local endpoint "
-            f"{failure.endpoint} does not implement UpdateTerminationProtection (on AWS it is set)"
+            f"warning: {target.spec.stack_name} {consequence}: the local endpoint "
+            f"{failure.endpoint} does not implement UpdateTerminationProtection (AWS does)"
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from litellm_cfn.compile.root_outputs import DEPLOY_SCRIPT_VARIABLES
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
 
 
 def deployed_outputs(
-    spec: PlatformSpec, spec_file: str, profile: str | None, region: str | None
+    spec: PlatformSpec,
+    spec_file: str,
+    profile: str | None,
+    region: str | None,
+    notice: Callable[[str], None] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The region used (`region`, else the spec's) and the platform's deployed outputs; a
     stack with none is an error saying why (`spec_file` names the spec in what it suggests)."""
@@ -25,7 +30,7 @@ def deployed_outputs(
 
     used = region or spec.region
     with aws_errors(f"read stack {spec.stack_name}"):
-        cloudformation = client("cloudformation", used, profile)
+        cloudformation = client("cloudformation", used, profile, notice)
         outputs = read_outputs(cloudformation, spec.stack_name)
         if not outputs:
             status = _root_stack(cloudformation, spec.stack_name)["StackStatus"]

@@ -57,7 +57,7 @@ class EndpointFailed(LitellmCfnError):
         self.operation = operation
         emulator = (
             " (a local emulator such as moto does not implement every operation)"
-            if self.on_loopback and "answered" in what
+            if self.on_loopback and "not an AWS API response" in what
             else ""
         )
         super().__init__(
@@ -84,15 +84,20 @@ def give_up_on_transient_failures(client: Any, notice: Callable[[str], None] | N
     EndpointFailed for the endpoint's failures, which botocore raises as its own errors."""
     endpoint = str(client.meta.endpoint_url)
     service = str(client.meta.service_model.service_id)
-    last_status: dict[str, int] = {}
+    last: dict[str, int] = {}
 
     def remember_status(response_dict: dict[str, Any], **_: Any) -> None:
-        last_status["code"] = int(response_dict.get("status_code") or 0)
+        last["status"] = int(response_dict.get("status_code") or 0)
+        last["page"] = _an_error_page(response_dict)
+        if last["page"]:
+            # botocore treats a 5xx with an empty body as a generic, retryable error; a page
+            # it tried to parse as XML would fail at once, on the first attempt.
+            response_dict["body"] = b""
 
     def retry_or_stop(
         attempts: int, operation: Any, response: Any = None, caught_exception: Any = None, **_: Any
     ) -> None:
-        what = _transient_failure(response, caught_exception, last_status.get("code", 0))
+        what = _transient_failure(response, caught_exception, last)
         if what is None:
             return  # success, throttling or the caller's own error: botocore decides
         name = f"{service} {operation.name}"
@@ -103,7 +108,7 @@ def give_up_on_transient_failures(client: Any, notice: Callable[[str], None] | N
 
     def name_the_failure(exception: Exception, event_name: str, **_: Any) -> None:
         # botocore raises an unparseable answer at once, without asking needs-retry.
-        what = _transient_failure(None, exception, last_status.get("code", 0))
+        what = _transient_failure(None, exception, last)
         if what is not None:
             raise EndpointFailed(endpoint, f"{service} {event_name.rsplit('.', 1)[-1]}", what)
 
@@ -112,14 +117,22 @@ def give_up_on_transient_failures(client: Any, notice: Callable[[str], None] | N
     client.meta.events.register("after-call-error", name_the_failure)
 
 
-def _transient_failure(response: Any, caught: Any, status: int) -> str | None:
+def _an_error_page(response_dict: dict[str, Any]) -> bool:
+    """Whether a 5xx answer is a web page (a proxy's, an emulator's), not an AWS error."""
+    body = response_dict.get("body")
+    if int(response_dict.get("status_code") or 0) < 500 or not isinstance(body, bytes):
+        return False  # an answer, or a stream (S3's GetObject) that is the caller's to read
+    start = body.lstrip()[:20].lower()
+    return start.startswith(b"<!doctype html") or start.startswith(b"<html")
+
+
+def _transient_failure(response: Any, caught: Any, last: dict[str, int]) -> str | None:
     """What went wrong, if it is the endpoint's transient failure, in words."""
     from botocore.exceptions import ConnectionError, HTTPClientError
     from botocore.parsers import ResponseParserError
 
     if isinstance(caught, ResponseParserError):
-        page = "an HTML page" if "<html" in str(caught).lower() else "a body"
-        return f"answered HTTP {status or '?'} with {page}, not an AWS API response"
+        return f"answered HTTP {last.get('status') or '?'} with a body that is no AWS API response"
     if isinstance(caught, (ConnectionError, HTTPClientError)):
         return f"did not answer ({_first_line(caught)})"
     if caught is not None or response is None:
@@ -128,7 +141,13 @@ def _transient_failure(response: Any, caught: Any, status: int) -> str | None:
     code = parsed.get("Error", {}).get("Code", "")
     if http.status_code < 500 or code in THROTTLING_CODES:
         return None
-    return f"answered HTTP {http.status_code} ({code or 'no error code'})"
+    if last.get("page"):
+        return f"answered HTTP {http.status_code} with an HTML page, not an AWS API response"
+    return (
+        f"answered HTTP {http.status_code} ({code})"
+        if code != str(http.status_code)
+        else (f"answered HTTP {http.status_code}")
+    )
 
 
 def _first_line(error: Exception) -> str:

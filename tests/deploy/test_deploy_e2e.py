@@ -542,7 +542,7 @@ def test_termination_protection_a_local_endpoint_lacks_is_only_a_warning(aws, pl
     *retries, warning = created.stderr.splitlines()
     assert warning == (
         f"warning: litellm-prod has no termination protection: the local endpoint {aws} does "
-        "not implement UpdateTerminationProtection (on AWS it is set)"
+        "not implement UpdateTerminationProtection (AWS does)"
     )
     # Nothing else is said, unless that the call was tried again.
     assert all(line.startswith("CloudFormation UpdateTerminationProtection: ") for line in retries)
@@ -589,7 +589,11 @@ def test_a_stack_policy_a_local_endpoint_fails_to_set_fails_the_deploy(
     failed = run("deploy", str(platform), "--yes")
     assert failed.exit_code == 1, failed.output
     assert "litellm-prod: create complete" not in failed.stdout
-    (error,) = failed.stderr.splitlines()
+    *retries, error = failed.stderr.splitlines()
+    assert [line.rsplit("; ", 1)[-1] for line in retries] == [
+        "retrying (attempt 2)",
+        "retrying (attempt 3)",
+    ]
     assert error.startswith(
         f"cannot deploy litellm-prod: CloudFormation SetStackPolicy failed at {aws}: it "
         "answered HTTP 500 with an HTML page, not an AWS API response"

@@ -17,8 +17,9 @@ Examples:
   litellm-cfn kube --out k8s/                  what installs LiteLLM on the cluster
 
 \b
-Exit codes: 0 ok, 1 failed, 2 bad input or usage, 3 stopped for approval,
-130 stopped watching a deployment (Ctrl-C; the deployment goes on).
+Exit codes: 0 ok, 1 failed (AWS's or the endpoint's failure included),
+2 bad input or usage, 3 stopped for approval, 130 interrupted (Ctrl-C;
+a deployment being watched goes on), 143 ended by SIGTERM.
 """
 
 

@@ -33,10 +33,11 @@ def execute_reviewed(
     with abandoned_on_failure(target, change_set):
         guard_or_name_the_open(target, protected, allowed)
     total = sum(1 for c in review.changes if c.resource_type != NESTED_STACK)
-    started = [True]
+    started = True
 
     def not_started() -> None:
-        started[0] = False
+        nonlocal started
+        started = False
         abandon(target, change_set)
 
     then_guard(
@@ -44,7 +45,7 @@ def execute_reviewed(
         protected,
         allowed,
         lambda: target.deployer.execute(spec.stack_name, change_set.id, total, not_started),
-        going_on=lambda: started[0],
+        going_on=lambda: started,
     )
     target.echo(f"{spec.stack_name}: {change_type} complete")
     target.echo(as_table(read_outputs(target.cfn, spec.stack_name)))
@@ -129,9 +130,8 @@ def _guard_keeping_the_error(target: Target, protected: Guarded) -> None:
         target.deployer.guard(target.spec.stack_name, protected, ())
     except Exception as error:
         target.console.warn(
-            f"could not set the strict stack policy again ({type(error).__name__}: "
-            f"{one_line(error)}); `litellm-cfn watch {target.spec_path}` "
-            "sets it once the stack settles"
+            f"could not set the strict stack policy again ({one_line(error)}); "
+            f"`litellm-cfn watch {target.spec_path}` sets it once the stack settles"
         )
 
 

@@ -59,6 +59,8 @@ def template_keys(folder: Path, files: Sequence[str], region: str) -> dict[str, 
     shared = {"cfn-lint": cfn_lint, "config": lint.CONFIG, "rc": _rc_digests(), "regions": [region]}
     keys = {}
     for file, text in texts.items():
+        # A template naming others through TemplateURL (the root) depends on what they say;
+        # matching the bytes errs safe: a false match only relints more often.
         nested = {other: digests[other] for other in files if other != file}
         document = {
             **shared,

@@ -27,7 +27,7 @@ from litellm_cfn.deploy.changesets import Deployer
 from litellm_cfn.deploy.guard import stateful_ids
 from litellm_cfn.deploy.stack_state import stack_policy
 from litellm_cfn.spec import load_spec
-from nested_stacks import vpc
+from nested_stacks import secrets, vpc
 from tests.aws import REGION, answer_first
 from tests.conftest import REPO
 
@@ -601,3 +601,38 @@ def test_a_stack_policy_a_local_endpoint_fails_to_set_fails_the_deploy(
     assert "This is the endpoint's failure, not the spec's" in error
     assert sent
     assert protection_calls == []
+
+
+def test_a_platform_of_two_nested_stacks_deploys_redeploys_as_a_no_op_and_is_destroyed(
+    platform, protection_calls
+):
+    # The VPC and the secrets stacks feed only the root's outputs, which moto can wire; the
+    # other stacks take their inputs from these, which moto cannot (see the module's doc).
+    two = Platform(stacks=(vpc, secrets))
+
+    def run_two(*args: str):
+        return CliRunner().invoke(cli, list(args), obj=two)
+
+    assert run_two("bootstrap", "--region", REGION).exit_code == 0
+    created = run_two("deploy", str(platform), "--yes")
+    assert created.exit_code == 0, created.output
+    assert "0 uploaded" not in created.stdout  # both nested templates were uploaded
+    # moto writes events for the root stack only, so the nested stacks are read back.
+    resources = cloudformation().list_stack_resources(StackName="litellm-prod")
+    assert sorted(
+        (r["LogicalResourceId"], r["ResourceStatus"]) for r in resources["StackResourceSummaries"]
+    ) == [("SecretsStack", "CREATE_COMPLETE"), ("VpcStack", "CREATE_COMPLETE")]
+    for output in ("VpcId", "LitellmSaltKeySecretName", "LitellmSecretsKeyArn"):
+        assert any(line.startswith(output) for line in created.stdout.splitlines()), output
+    assert denied("litellm-prod") == ["SecretsStack", "VpcStack"]
+
+    unchanged = run_two("deploy", str(platform), "--yes")
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "0 uploaded, 2 unchanged" in unchanged.stdout
+    assert unchanged.stdout.strip().endswith("no changes")
+
+    destroyed = run_two("destroy", str(platform), "--yes")
+    assert destroyed.exit_code == 0, destroyed.output
+    assert "keeps secrets/LitellmSaltKeySecret (AWS::SecretsManager::Secret)" in destroyed.stdout
+    assert destroyed.stdout.strip().endswith("litellm-prod: deleted")
+    assert protection_calls[-1] == {"EnableTerminationProtection": "false"}

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -97,14 +98,34 @@ def replacing(out: Path, kind: OutputKind = BUILD_OUTPUT) -> Iterator[Path]:
     _refuse_foreign_folder(out, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(out)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=out.parent))
+    stage: Path | None = None
     try:
+        with _sigterm_held():  # a SIGTERM now lands once `stage` names what to remove
+            stage = Path(
+                tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-", dir=out.parent)
+            )
         stage.chmod(0o755)
         yield stage
-        _swap(stage, out)
+        with _sigterm_held():  # never between the renames
+            _swap(stage, out)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+@contextmanager
+def _sigterm_held() -> Iterator[None]:
+    """Hold SIGTERM back for a few system calls: it is delivered, and the program unwinds,
+    right after the block (where signals cannot be held, nothing is held)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _swap(stage: Path, out: Path) -> None:

@@ -1,12 +1,13 @@
-"""boto3 sessions and clients: the only module that creates them.
+"""AWS sessions and clients (botocore's, which boto3's are): the only module that makes them.
 
 Honours `--profile`, `--region`, the standard credential chain and `AWS_ENDPOINT_URL` (which
-botocore reads itself), with botocore's standard retry mode for throttling. AWS errors that
-mean "fix your setup" become LitellmCfnErrors with a plain message.
+botocore reads itself); how clients retry is `retries`. AWS errors that mean "fix your setup"
+become InputErrors, and endpoint failures say whose they are, each in one plain line.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +33,9 @@ def client(
     profile: str | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> Any:
-    """A boto3 client for `service` in `region`: throttled calls retried patiently, a failing
+    """A client for `service` in `region`: throttled calls retried patiently, a failing
     endpoint given up on within seconds, each retry announced through `notice`."""
-    import boto3
+    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import ProfileNotFound
 
@@ -47,9 +48,12 @@ def client(
         user_agent_extra=f"litellm-cfn/{__version__}",
     )
     try:
-        session = boto3.Session(profile_name=profile, region_name=region)
+        # A session per client (credentials and configuration are read afresh), sharing the
+        # service models, which each new session would read from disk again.
+        session = botocore.session.Session(profile=profile)
+        session.register_component("data_loader", _service_models())
         with aws_errors(f"make an AWS {service} client"):
-            made = session.client(service, config=config)
+            made = session.create_client(service, region_name=region, config=config)
     except ProfileNotFound as error:
         raise InputError(_profile_not_found(error)) from None
     except ValueError as error:
@@ -61,6 +65,15 @@ def client(
         ) from None
     give_up_on_transient_failures(made, notice)
     return made
+
+
+@functools.cache
+def _service_models() -> Any:
+    """botocore's loader of the JSON service models, one per process (it caches what it
+    read)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
 
 
 def _profile_not_found(error: Exception) -> str:

@@ -97,13 +97,10 @@ def then_guard(
 
 def protect_from_deletion(target: Target) -> None:
     """Termination protection on the root stack, once it exists."""
-    from litellm_cfn.deploy.changesets import UNGUARDED
     from litellm_cfn.deploy.guard import protect_from_deletion as protect
 
-    stack = target.spec.stack_name
-    if target.deployer.status(stack) not in UNGUARDED:
-        with missing_protection_on_loopback(target, "has no termination protection"):
-            protect(target.cfn, stack)
+    with missing_protection_on_loopback(target, "has no termination protection"):
+        protect(target.cfn, target.spec.stack_name)
 
 
 @contextmanager

@@ -57,9 +57,6 @@ class RecordingDeployer:
         if self.failure is not None:
             raise self.failure
 
-    def status(self, stack):
-        return None  # as if the stack were gone: nothing to protect from deletion
-
     def protect_from_deletion(self, stack, enabled):
         self.protected_from_deletion.append(enabled)
 

@@ -27,6 +27,7 @@ from litellm_cfn.deploy.flow import (
     show_no_changes,
     show_review,
 )
+from litellm_cfn.deploy.upgrade import Upgrade, kubernetes_upgrade, upgrade_plan
 from litellm_cfn.errors import InputError, LitellmCfnError
 
 
@@ -66,15 +67,23 @@ def diff(target: Target, bucket: str | None, output: str, keep: bool) -> None:
     was left for review before (`deploy --no-execute`, `diff --keep`)."""
     stack = target.spec.stack_name
     with aws_errors(f"diff {stack}"):
+        upgrade = kubernetes_upgrade(target)
         prepared = prepare(target, bucket, recreate_failed=False)
         if prepared.change_set is None or prepared.review is None:
             show_no_changes(target, output)
             return
         show_review(target.console, prepared.review, output)
+        show_upgrade(target, upgrade)
         if keep or not prepared.change_set.created:
             target.echo(f"change set kept: {prepared.change_set.id}")
         else:
             abandon(target, prepared.change_set)
+
+
+def show_upgrade(target: Target, upgrade: Upgrade | None) -> None:
+    """After the review, what a Kubernetes upgrade changes and in which order."""
+    if upgrade is not None:
+        target.echo(upgrade_plan(target.spec, upgrade))
 
 
 def deploy(
@@ -98,12 +107,14 @@ def deploy(
                 f"{stack} failed to create. Delete it and create it again?",
                 "rerun with --yes to delete and re-create it",
             )
+        upgrade = kubernetes_upgrade(target)
         prepared = prepare(target, bucket, recreate_failed)
         if prepared.change_set is None or prepared.review is None:
             show_no_changes(target, output)
             protect_from_deletion(target)  # finishes what an interrupted first deploy left
             return
         show_review(target.console, prepared.review, output)
+        show_upgrade(target, upgrade)
         refuse_unapproved(target, prepared.review, prepared.change_set, allowed)
         if no_execute:
             target.echo(

@@ -1,4 +1,4 @@
-"""The deploy commands: bootstrap, diff, deploy, execute, watch, destroy.
+"""The deploy commands: bootstrap, diff, deploy, execute, watch, recover, destroy.
 
 Each parses its options, loads the target and calls one function of
 `litellm_cfn.deploy.actions`, which does the work and talks to AWS.
@@ -165,6 +165,36 @@ def watch(spec: Path, profile: str | None, region: str | None) -> None:
     target = load_target(spec, profile, region, console(), platform_stacks())
     status = actions.watch(target)
     click.echo(f"{target.spec.stack_name}: {status}")
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  litellm-cfn recover specs/platform.yaml\n"
+    "  litellm-cfn recover specs/platform.yaml --skip RdsStack/Database"
+)
+@spec_argument
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="A resource that failed to roll back and cannot, named as in the list (Database, "
+    "RdsStack/Database or STACK/RdsStack/Database); CloudFormation marks it rolled back "
+    "without touching it. Repeat for each.",
+)
+@click.option("--yes", is_flag=True, help="Continue the rollback without asking.")
+@with_aws_options
+@reports_errors
+def recover(
+    spec: Path, skip: tuple[str, ...], yes: bool, profile: str | None, region: str | None
+) -> None:
+    """Continue the rollback of a stack stuck in UPDATE_ROLLBACK_FAILED: list what failed to
+    roll back, skip what --skip names, watch it to UPDATE_ROLLBACK_COMPLETE, guard it again."""
+    from litellm_cfn.deploy.aws import aws_errors
+    from litellm_cfn.deploy.recover import recover as continue_rollback
+
+    target = load_target(spec, profile, region, console(), platform_stacks())
+    stack = target.spec.stack_name
+    with aws_errors(f"recover {stack}"):
+        continue_rollback(target, skip, yes)
 
 
 @cli.command(epilog="\b\nExample:\n  litellm-cfn destroy specs/dev.yaml")

@@ -65,9 +65,8 @@ def next_step(status: str | None, stack: str, recreate_failed: bool = False) -> 
     if status == "UPDATE_ROLLBACK_FAILED":
         return Step(
             "stop",
-            f"{stack} is UPDATE_ROLLBACK_FAILED: fix the cause shown in its events, then run "
-            f"`aws cloudformation continue-update-rollback --stack-name {stack}` "
-            "(with --resources-to-skip for resources that cannot roll back) and deploy again.",
+            f"{stack} is UPDATE_ROLLBACK_FAILED: continue its rollback with "
+            "`litellm-cfn recover SPEC` (it lists what failed to roll back), then deploy again.",
         )
     return Step(
         "stop",

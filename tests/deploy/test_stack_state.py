@@ -33,9 +33,11 @@ def test_a_failed_creation_is_recreated_only_when_asked():
     assert next_step("ROLLBACK_COMPLETE", "s", recreate_failed=True).kind == "recreate"
 
 
-def test_a_failed_rollback_explains_continue_update_rollback():
+def test_a_failed_rollback_points_to_recover():
     message = next_step("UPDATE_ROLLBACK_FAILED", "litellm-prod").message
-    assert "aws cloudformation continue-update-rollback --stack-name litellm-prod" in message
+    assert message.startswith("litellm-prod is UPDATE_ROLLBACK_FAILED")
+    assert "`litellm-cfn recover SPEC`" in message
+    assert "aws cloudformation" not in message
 
 
 def test_change_set_names_are_ours_and_follow_their_content():

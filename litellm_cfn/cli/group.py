@@ -15,6 +15,7 @@ Examples:
   litellm-cfn schema > platform.schema.json    JSON Schema for editors
   litellm-cfn outputs --format env             export lines of the deployed outputs
   litellm-cfn kube --out k8s/                  what installs LiteLLM on the cluster
+  litellm-cfn drift specs/platform.yaml        drift of every stack, nested ones too
 
 \b
 Exit codes: 0 ok, 1 failed (AWS's or the endpoint's failure included),

@@ -1,0 +1,45 @@
+"""The drift command: detect drift on the root and every nested stack, exit 1 unless all
+are in sync (like `cdk drift --fail`). The work is `litellm_cfn.deploy.drift`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from litellm_cfn.cli.group import cli
+from litellm_cfn.cli.options import (
+    console,
+    platform_stacks,
+    reports_errors,
+    spec_argument,
+    with_aws_options,
+)
+from litellm_cfn.deploy.aws import aws_errors
+from litellm_cfn.deploy.drift import detect_drift
+from litellm_cfn.deploy.flow import load_target
+from litellm_cfn.errors import EXIT_FAILED
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  litellm-cfn drift specs/platform.yaml\n"
+    "  litellm-cfn drift specs/platform.yaml --output json"
+)
+@spec_argument
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the drift (json: the report on stdout, progress on stderr).",
+)
+@with_aws_options
+@reports_errors
+def drift(spec: Path, output: str, profile: str | None, region: str | None) -> None:
+    """Detect drift on the root and every nested stack: exit 0 in sync, 1 drifted or not
+    known (a detection failed)."""
+    target = load_target(spec, profile, region, console(output), platform_stacks())
+    with aws_errors(f"detect drift on {target.spec.stack_name}"):
+        report = detect_drift(target, output)
+    if not report.in_sync:
+        click.get_current_context().exit(EXIT_FAILED)

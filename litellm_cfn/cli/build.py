@@ -18,12 +18,14 @@ def validate(spec: Path) -> None:
     """Check SPEC (default ./platform.yaml) and print its subnet plan and any warnings."""
     from litellm_cfn.spec import load_spec
     from litellm_cfn.spec.advice import advise
-    from litellm_cfn.spec.report import subnet_table, summary
+    from litellm_cfn.spec.report import addon_versions, subnet_table, summary
 
     loaded = load_spec(spec)
     click.echo(f"{spec}: valid: {summary(loaded.spec)}")
     click.echo()
     click.echo(subnet_table(loaded.spec))
+    click.echo()
+    click.echo(addon_versions(loaded, spec))
     for warning in advise(loaded.spec, loaded.source):
         click.echo(str(warning), err=True)
 

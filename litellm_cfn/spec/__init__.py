@@ -153,6 +153,7 @@ class LoadedSpec:
 
     spec: PlatformSpec
     source: source.SourceMap
+    lock: Path | None = None  # the version lock applied, if the spec has one
 
 
 def validate_data(data: object, where: source.SourceMap, today: date | None = None) -> PlatformSpec:
@@ -174,7 +175,15 @@ def validate_data(data: object, where: source.SourceMap, today: date | None = No
         raise SpecError(problems_from(error, where)) from None
 
 
-def load_spec(path: Path) -> LoadedSpec:
-    """Read, parse and validate a platform.yaml; messages name it as `path` was given."""
+def load_spec(path: Path, with_lock: bool = True) -> LoadedSpec:
+    """Read, parse and validate a platform.yaml, with its version lock if it has one
+    (`spec.lock`) unless not `with_lock`; messages name it as `path` was given."""
+    from litellm_cfn.spec.lock import apply_lock, lock_path, read_lock
+
     data, where = source.load(path)
-    return LoadedSpec(validate_data(data, where), where)
+    spec = validate_data(data, where)
+    locked = read_lock(lock_path(path)) if with_lock else None
+    if locked is None:
+        return LoadedSpec(spec, where)
+    eks = apply_lock(spec.eks, *locked, spec_file=str(path))
+    return LoadedSpec(spec.model_copy(update={"eks": eks}), where, lock_path(path))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Address
+from pathlib import Path
+from typing import get_args
 
-from litellm_cfn.spec import PlatformSpec
+from litellm_cfn.spec import LoadedSpec, PlatformSpec
+from litellm_cfn.spec.eks import AddonName
 from litellm_cfn.spec.network import SubnetPlan
 from litellm_cfn.text import columns
 
@@ -65,3 +68,20 @@ def _address_use(plan: SubnetPlan) -> list[str]:
             f"({free:,} IPs for future expansion)"
         )
     return lines
+
+
+def addon_versions(loaded: LoadedSpec, spec_path: Path) -> str:
+    """Where the EKS add-on versions come from: the spec, its lock, or EKS at creation."""
+    if loaded.lock is not None:
+        return (
+            f"Add-on versions: pinned, from {loaded.lock.name} "
+            f"(Kubernetes {loaded.spec.eks.cluster_version})"
+        )
+    addons = loaded.spec.eks.addons
+    if all(name in addons and addons[name].version for name in get_args(AddonName)):
+        return "Add-on versions: pinned in the spec"
+    return (
+        "Add-on versions: EKS's defaults when each add-on is created; raising "
+        "eks.cluster_version will not move them. Pin them with "
+        f"`litellm-cfn lock {spec_path}` (a lock file beside the spec)"
+    )

@@ -132,7 +132,8 @@ def _refused(error: Exception) -> str:
     """An AWS error answer in words, with what to do when it is not about the request."""
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     operation = getattr(error, "operation_name", "the operation")
-    if code in NOT_IMPLEMENTED_CODES:
+    page = "<html" in str(error).lower()  # a web server's page: no AWS API answered
+    if code in NOT_IMPLEMENTED_CODES or (page and code == "404"):
         return (
             f"the endpoint does not implement {operation} ({code}); check AWS_ENDPOINT_URL "
             "(a local emulator implements only part of AWS)"

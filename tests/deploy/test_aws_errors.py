@@ -108,3 +108,22 @@ def test_an_unreachable_endpoint_is_given_up_on_within_seconds_saying_so(offline
     ), error
     assert "the endpoint's failure, not the spec's" in error
     assert "moto" not in error  # nothing answered, so nothing is an emulator's gap
+
+
+def test_a_web_servers_404_page_means_the_endpoint_lacks_the_operation():
+    from botocore.exceptions import ClientError
+
+    from litellm_cfn.deploy.aws import aws_errors
+    from litellm_cfn.errors import LitellmCfnError
+
+    page = ClientError(
+        {"Error": {"Code": "404", "Message": "<!doctype html> <html lang=en> Not Found"}},
+        "DescribeAddonVersions",
+    )
+    with pytest.raises(LitellmCfnError) as caught, aws_errors("look up add-ons"):
+        raise page
+    assert str(caught.value) == (
+        "cannot look up add-ons: the endpoint does not implement DescribeAddonVersions (404); "
+        "check AWS_ENDPOINT_URL (a local emulator implements only part of AWS)"
+    )
+    assert caught.value.exit_code == 1

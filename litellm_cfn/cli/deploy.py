@@ -39,6 +39,12 @@ allow_option = click.option(
     help="Let this execution remove or replace a stateful resource, named as in the review "
     "(Database, RdsStack/Database or STACK/RdsStack/Database); repeat for each.",
 )
+check_drift_option = click.option(
+    "--check-drift",
+    is_flag=True,
+    help="Detect drift on the root and every nested stack first, and say which drifted "
+    "resources the change set modifies or removes (deploy stops on them).",
+)
 recreate_option = click.option(
     "--recreate-failed",
     is_flag=True,
@@ -90,6 +96,7 @@ def bootstrap(
 @bucket_option
 @output_option
 @click.option("--keep", is_flag=True, help="Leave the change set for review elsewhere.")
+@check_drift_option
 @with_aws_options
 @reports_errors
 def diff(
@@ -97,18 +104,20 @@ def diff(
     artifact_bucket: str | None,
     output: str,
     keep: bool,
+    check_drift: bool,
     profile: str | None,
     region: str | None,
 ) -> None:
     """Show what deploying SPEC would change, root and nested stacks, without changing it."""
     target = load_target(spec, profile, region, console(output), platform_stacks())
-    actions.diff(target, artifact_bucket, output, keep)
+    actions.diff(target, artifact_bucket, output, keep, check_drift)
 
 
 @cli.command(
     epilog="\b\nExamples:\n  litellm-cfn deploy specs/platform.yaml\n"
     "  litellm-cfn deploy specs/platform.yaml --yes\n"
-    "  litellm-cfn deploy specs/platform.yaml --no-execute"
+    "  litellm-cfn deploy specs/platform.yaml --no-execute\n"
+    "  litellm-cfn deploy specs/platform.yaml --check-drift"
 )
 @spec_argument
 @bucket_option
@@ -117,6 +126,12 @@ def diff(
 @click.option("--yes", is_flag=True, help="Execute without asking.")
 @click.option("--no-execute", is_flag=True, help="Stop after the review; keep the change set.")
 @recreate_option
+@check_drift_option
+@click.option(
+    "--overwrite-drift",
+    is_flag=True,
+    help="With --check-drift: go on when the change set overwrites drift, warning for each.",
+)
 @with_aws_options
 @reports_errors
 def deploy(
@@ -127,12 +142,26 @@ def deploy(
     yes: bool,
     no_execute: bool,
     recreate_failed: bool,
+    check_drift: bool,
+    overwrite_drift: bool,
     profile: str | None,
     region: str | None,
 ) -> None:
     """Build, review and deploy SPEC through a change set a person approves."""
+    if overwrite_drift and not check_drift:
+        raise InputError("--overwrite-drift goes with --check-drift")
     target = load_target(spec, profile, region, console(output), platform_stacks())
-    actions.deploy(target, artifact_bucket, output, allow_replace, yes, no_execute, recreate_failed)
+    actions.deploy(
+        target,
+        artifact_bucket,
+        output,
+        allow_replace,
+        yes,
+        no_execute,
+        recreate_failed,
+        check_drift,
+        overwrite_drift,
+    )
 
 
 @cli.command(

@@ -10,6 +10,7 @@ import gc
 from litellm_cfn.deploy.approval import approve_or_stop, ask_to_execute, stop_without_terminal
 from litellm_cfn.deploy.aws import aws_errors
 from litellm_cfn.deploy.console import Console
+from litellm_cfn.deploy.drift_check import check_drift as drift_check
 from litellm_cfn.deploy.execution import (
     execute_reviewed,
     missing_protection_on_loopback,
@@ -62,9 +63,12 @@ def bootstrap(
         return str(artifact_bucket(cfn))
 
 
-def diff(target: Target, bucket: str | None, output: str, keep: bool) -> None:
-    """Review what a deploy would change; delete the change set unless `keep`, or unless it
-    was left for review before (`deploy --no-execute`, `diff --keep`)."""
+def diff(
+    target: Target, bucket: str | None, output: str, keep: bool, check_drift: bool = False
+) -> None:
+    """Review what a deploy would change (and, with `check_drift`, which drift it would
+    overwrite); delete the change set unless `keep`, or unless it was left for review before
+    (`deploy --no-execute`, `diff --keep`)."""
     stack = target.spec.stack_name
     with aws_errors(f"diff {stack}"):
         upgrade = kubernetes_upgrade(target)
@@ -74,6 +78,8 @@ def diff(target: Target, bucket: str | None, output: str, keep: bool) -> None:
             return
         show_review(target.console, prepared.review, output)
         show_upgrade(target, upgrade)
+        if check_drift and prepared.change_type != "create":
+            drift_check(target, prepared.review, prepared.change_set, False, stop=False)
         if keep or not prepared.change_set.created:
             target.echo(f"change set kept: {prepared.change_set.id}")
         else:
@@ -94,8 +100,11 @@ def deploy(
     yes: bool,
     no_execute: bool,
     recreate_failed: bool,
+    check_drift: bool = False,
+    overwrite_drift: bool = False,
 ) -> None:
-    """Review, refuse unapproved data at risk, ask, execute, watch and guard."""
+    """Review, refuse unapproved data at risk (and, with `check_drift`, drift it would
+    overwrite unless `overwrite_drift`), ask, execute, watch and guard."""
     from litellm_cfn.deploy.stack_state import ROLLBACK_COMPLETE
 
     stack = target.spec.stack_name
@@ -116,6 +125,8 @@ def deploy(
         show_review(target.console, prepared.review, output)
         show_upgrade(target, upgrade)
         refuse_unapproved(target, prepared.review, prepared.change_set, allowed)
+        if check_drift and prepared.change_type != "create":  # a new stack has no drift
+            drift_check(target, prepared.review, prepared.change_set, overwrite_drift)
         if no_execute:
             target.echo(
                 f"change set left for review: {prepared.change_set.id}\n"

@@ -167,6 +167,11 @@ def _instance_properties(
         "Engine": "postgres",
         "EngineVersion": settings.engine_version,
         "AutoMinorVersionUpgrade": True,
+        # Always on, so a new major in rds.engine_version upgrades in place (with the parameter
+        # group of its family) rather than failing: it permits only what EngineVersion asks
+        # for, and changing it interrupts nothing (CloudFormation AWS::RDS::DBInstance,
+        # AllowMajorVersionUpgrade; RDS User Guide, "Upgrading the PostgreSQL DB engine").
+        "AllowMajorVersionUpgrade": True,
         "DBInstanceClass": settings.instance_class,
         "MultiAZ": settings.multi_az,
         "StorageType": "gp3",

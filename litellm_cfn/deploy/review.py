@@ -4,6 +4,8 @@ Three classes of change are called out above the tables, because they are the on
 must not miss: data at risk (a stateful resource removed or replaced), downtime (a service
 LiteLLM needs while it runs removed or replaced, which loses no platform data) and access
 broadened (IAM, security groups, access entries, key and bucket policies added or changed).
+A PostgreSQL engine upgrade, which CloudFormation can only call a possible replacement of the
+instance, is told apart and shown as downtime.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from litellm_cfn.deploy import engine_upgrade
 from litellm_cfn.text import columns
 
 # Resources whose removal or replacement loses data or breaks every client.
@@ -46,6 +49,7 @@ ACCESS_TYPES = frozenset(
     }
 )
 NESTED_STACK = "AWS::CloudFormation::Stack"
+SHARED_STATE_RESTARTS = "LiteLLM's shared state restarts empty"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class Change:
     replacement: str
     causes: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()
+    # Each cause with the strongest RequiresRecreation the change set gives it.
+    recreation: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified_id(self) -> str:
@@ -79,12 +85,27 @@ class Change:
         stateful = self.resource_type in STATEFUL_TYPES or (
             self.resource_type == NESTED_STACK and self.action == "Remove"
         )
-        return self._destructive and stateful
+        return self._destructive and stateful and not self.upgrades_engine
 
     @property
     def interrupts_service(self) -> bool:
-        """Removal or (possible) replacement of something LiteLLM needs while it runs."""
-        return self.resource_type in DISRUPTIVE_TYPES and self._destructive
+        """Removal or (possible) replacement of something LiteLLM needs while it runs, or an
+        engine upgrade of the database."""
+        disruptive = self.resource_type in DISRUPTIVE_TYPES and self._destructive
+        return disruptive or self.upgrades_engine
+
+    @property
+    def upgrades_engine(self) -> bool:
+        """A database engine upgrade, in place, which the change set can only call a possible
+        replacement (see `engine_upgrade`)."""
+        return engine_upgrade.is_engine_upgrade(
+            self.resource_type, self.action, self.replacement, self.recreation
+        )
+
+    @property
+    def downtime_reason(self) -> str:
+        """Why the change interrupts LiteLLM, and what it costs."""
+        return engine_upgrade.REASON if self.upgrades_engine else SHARED_STATE_RESTARTS
 
     @property
     def _destructive(self) -> bool:
@@ -162,15 +183,7 @@ def stack_changes(
             continue
         targets = [d.get("Target", {}) for d in resource.get("Details", [])]
         named = [t for t in targets if t.get("Name")]
-        causes = tuple(
-            sorted(
-                {
-                    t["Name"]
-                    for t in named
-                    if t.get("RequiresRecreation") in ("Always", "Conditionally")
-                }
-            )
-        )
+        recreation = engine_upgrade.recreation(named)
         properties = tuple(sorted({t["Name"] for t in named}))
         changes.append(
             Change(
@@ -179,8 +192,9 @@ def stack_changes(
                 logical_id=resource["LogicalResourceId"],
                 resource_type=resource["ResourceType"],
                 replacement=resource.get("Replacement", "False") or "False",
-                causes=causes,
+                causes=tuple(name for name, _ in recreation),
                 properties=properties,
+                recreation=recreation,
             )
         )
         if resource["ResourceType"] == NESTED_STACK and resource.get("ChangeSetId"):
@@ -204,13 +218,7 @@ def render_text(review: Review, colour: bool = False) -> str:
         ]
         lines.append("")
     if review.downtime:
-        lines.append(
-            paint("DOWNTIME (no data lost; LiteLLM's shared state restarts empty):", "1;35")
-        )
-        lines += [
-            f"  {c.action} {c.qualified_id} ({c.resource_type}){_why(c)}" for c in review.downtime
-        ]
-        lines.append("")
+        lines += _downtime(review.downtime, paint)
     if review.access_broadened:
         lines.append(paint("ACCESS BROADENED (check who may now do what):", "1;33"))
         lines += [
@@ -227,6 +235,21 @@ def render_text(review: Review, colour: bool = False) -> str:
     summary = ", ".join(f"{n} to {action.lower()}" for action, n in counts.items()) or "no changes"
     lines.append(f"{len(review.changes)} changes in {len(review.stacks)} stacks: {summary}")
     return "\n".join(lines)
+
+
+def _downtime(changes: Sequence[Change], paint: Any) -> list[str]:
+    # One reason for all (the cache's) heads the list, as before; otherwise each line has its own.
+    shared = all(c.downtime_reason == SHARED_STATE_RESTARTS for c in changes)
+    title = f"DOWNTIME (no data lost{'; ' + SHARED_STATE_RESTARTS if shared else ''}):"
+    return [
+        paint(title, "1;35"),
+        *(
+            f"  {c.action} {c.qualified_id} ({c.resource_type}){_why(c)}"
+            f"{'' if shared else ': ' + c.downtime_reason}"
+            for c in changes
+        ),
+        "",
+    ]
 
 
 def _why(change: Change) -> str:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from botocore.stub import Stubber
+
+from litellm_cfn.deploy.changesets import ChangeSet
+from litellm_cfn.deploy.flow import refuse_unapproved
 from litellm_cfn.deploy.review import Review, render_json, render_text, stack_changes
+from tests.deploy.test_deploy_stubbed import stubbed_target
 
 NESTED_RDS = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/litellm-cfn-abc/rds"
 
@@ -183,3 +189,134 @@ def test_modifying_the_cache_in_place_is_no_downtime():
     }
     cache, _ = stack_changes("litellm-prod/CacheStack", in_place)
     assert Review((cache,)).downtime == []
+
+
+# A PostgreSQL major upgrade (17 -> 18), as DescribeChangeSet shows it: the parameter group's
+# Family forces its replacement, and the instance's DBParameterGroupName follows it through the
+# Ref (ResourceReference, evaluated Dynamic), which makes the instance a Conditional replacement.
+def detail(name, recreation, source="DirectModification", entity=None, evaluation="Static"):
+    change = {
+        "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
+        "Evaluation": evaluation,
+        "ChangeSource": source,
+    }
+    return change | ({"CausingEntity": entity} if entity else {})
+
+
+def database_change(replacement="Conditional", *details):
+    return {
+        "Type": "Resource",
+        "ResourceChange": {
+            "Action": "Modify",
+            "LogicalResourceId": "Database",
+            "PhysicalResourceId": "litellm-prod-postgres",
+            "ResourceType": "AWS::RDS::DBInstance",
+            "Replacement": replacement,
+            "Scope": ["Properties"],
+            "Details": list(details),
+        },
+    }
+
+
+BY_REFERENCE = detail(
+    "DBParameterGroupName",
+    "Conditionally",
+    "ResourceReference",
+    "DatabaseParameterGroup",
+    "Dynamic",
+)
+ENGINE_VERSION = detail("EngineVersion", "Conditionally")
+GROUP = "AWS::RDS::DBParameterGroup"
+REPLACED_GROUP = [
+    resource_change("Modify", "DatabaseParameterGroup", GROUP, "True", [("Family", "Always")])
+]
+SWAPPED_GROUP = [
+    resource_change("Add", "DatabaseParameterGroup18", GROUP),
+    resource_change("Remove", "DatabaseParameterGroup", GROUP),
+]
+
+
+def rds_review(*changes) -> Review:
+    rds, _ = stack_changes("litellm-prod/RdsStack", {"ChangeSetId": NESTED_RDS, "Changes": changes})
+    return Review((rds,))
+
+
+@pytest.mark.parametrize("group", [REPLACED_GROUP, SWAPPED_GROUP], ids=["replaced", "swapped"])
+def test_a_major_engine_upgrade_is_downtime_not_data_at_risk(group):
+    current = rds_review(*group, database_change("Conditional", ENGINE_VERSION, BY_REFERENCE))
+    database = current.changes[-1]
+    assert database.recreation == (
+        ("DBParameterGroupName", "Conditionally"),
+        ("EngineVersion", "Conditionally"),
+    )
+    assert database.upgrades_engine
+    assert current.data_at_risk == []
+    assert current.unapproved_risks([]) == []
+    assert [c.logical_id for c in current.downtime] == ["Database"]
+    text = render_text(current)
+    assert text.startswith("DOWNTIME (no data lost):\n")
+    assert (
+        "  Modify litellm-prod/RdsStack/Database (AWS::RDS::DBInstance) because of "
+        "DBParameterGroupName, EngineVersion: a database engine upgrade: downtime while RDS "
+        "upgrades in place; take a snapshot first (RDS takes one before a major upgrade too); "
+        "the stack policy still denies replacing it\n" in text
+    )
+    document = json.loads(render_json(current))
+    assert (document["data_at_risk"], document["downtime"]) == (
+        [],
+        ["litellm-prod/RdsStack/Database"],
+    )
+
+
+def test_deploy_does_not_refuse_an_engine_upgrade():
+    client, target = stubbed_target()
+    upgrade = rds_review(
+        *REPLACED_GROUP,
+        database_change(
+            "Conditional",
+            ENGINE_VERSION,
+            detail("AllowMajorVersionUpgrade", "Never"),
+            BY_REFERENCE,
+        ),
+    )
+    with Stubber(client) as stubber:  # any AWS call (abandoning the change set) would fail
+        refuse_unapproved(target, upgrade, ChangeSet("cs", created=True), ())
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        (ENGINE_VERSION, detail("DBInstanceIdentifier", "Conditionally")),
+        (BY_REFERENCE, detail("StorageEncrypted", "Conditionally")),
+        (detail("EngineVersion", "Always", evaluation="Dynamic"), BY_REFERENCE),
+        (),
+    ],
+    ids=["identifier", "encryption", "engine-version-always", "no-cause-given"],
+)
+def test_a_conditional_replacement_for_anything_else_stays_data_at_risk(details):
+    current = rds_review(*REPLACED_GROUP, database_change("Conditional", *details))
+    assert [c.logical_id for c in current.data_at_risk] == ["Database"]
+    assert current.downtime == []
+
+
+def test_a_certain_replacement_is_data_at_risk_even_for_the_engine_version():
+    current = rds_review(database_change("True", ENGINE_VERSION, BY_REFERENCE))
+    assert [c.logical_id for c in current.data_at_risk] == ["Database"]
+    assert current.downtime == []
+
+
+def test_a_cause_reached_twice_keeps_its_strongest_recreation():
+    direct = detail("DBParameterGroupName", "Always")
+    current = rds_review(database_change("Conditional", BY_REFERENCE, direct))
+    assert current.changes[0].recreation == (("DBParameterGroupName", "Always"),)
+    assert [c.logical_id for c in current.data_at_risk] == ["Database"]
+
+
+def test_downtime_of_the_cache_and_the_database_gives_each_its_reason():
+    cache, _ = stack_changes("litellm-prod/CacheStack", CACHE)
+    rds = rds_review(database_change("Conditional", ENGINE_VERSION)).stacks[0]
+    text = render_text(Review((cache, rds)))
+    assert text.startswith("DOWNTIME (no data lost):\n")
+    assert "because of KmsKeyId: LiteLLM's shared state restarts empty\n" in text
+    assert "because of EngineVersion: a database engine upgrade: " in text

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from litellm_cfn.compile.build import build
 from litellm_cfn.compile.compiler import ROOT_FILE, compile_platform
+from litellm_cfn.compile.lint import lint_templates
 from nested_stacks import rds
 from tests.conftest import spec_from
 
@@ -96,6 +98,20 @@ def test_tls_is_forced_through_a_parameter_group_of_the_engines_family():
         "postgres16",
         {"rds.force_ssl": "0"},
     )
+
+
+def test_a_new_major_gets_its_familys_parameter_group_and_may_upgrade_in_place(tmp_path):
+    for text in ("name: demo\n", 'name: demo\nrds: {engine_version: "18.1"}\n'):
+        assert database(text)["Properties"]["AllowMajorVersionUpgrade"] is True
+    upgraded = template_of('name: demo\nrds: {engine_version: "18.1"}\n')["Resources"]
+    assert upgraded["Database"]["Properties"]["EngineVersion"] == "18.1"
+    assert upgraded["Database"]["Properties"]["DBParameterGroupName"] == {
+        "Ref": "DatabaseParameterGroup"
+    }
+    assert upgraded["DatabaseParameterGroup"]["Properties"]["Family"] == "postgres18"
+    spec = spec_from('name: demo\nrds: {engine_version: "18.1"}\n')
+    build(spec, tmp_path / "out", lint=False)
+    assert lint_templates(tmp_path / "out", ["rds.yaml"], spec.region) == []
 
 
 def test_backups_monitoring_logs_and_iam_authentication_are_on():

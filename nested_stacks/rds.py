@@ -226,7 +226,21 @@ def _instance_properties(
             "MonitoringInterval": settings.monitoring_interval,
             "MonitoringRoleArn": GetAtt(monitoring_role, "Arn"),
         }
-    return props
+    return _restored(props, settings.restore_from_snapshot)
+
+
+# CloudFormation AWS::RDS::DBInstance, DBSnapshotIdentifier: restoring, "don't specify" DBName,
+# KmsKeyId, MasterUsername (the snapshot brings them), CharacterSetName, MasterUserPassword, ...;
+# StorageEncrypted stays: barred for unencrypted snapshots only, and this stack leaves none.
+NOT_WITH_A_SNAPSHOT = ("DBName", "KmsKeyId", "MasterUsername")
+
+
+def _restored(props: dict[str, object], snapshot: str | None) -> dict[str, object]:
+    """The instance's properties, restoring `snapshot` when the spec names one."""
+    if snapshot is None:
+        return props
+    kept = {name: value for name, value in props.items() if name not in NOT_WITH_A_SNAPSHOT}
+    return kept | {"DBSnapshotIdentifier": snapshot}
 
 
 def _connection_secret(

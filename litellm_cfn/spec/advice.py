@@ -60,6 +60,7 @@ def advise(spec: PlatformSpec, where: SourceMap, today: date | None = None) -> l
                 *_pods_cannot_borrow_the_node_role(spec),
                 *_database_traffic_is_encrypted(spec),
                 *_production_cannot_be_deleted_by_accident(spec),
+                *_restored_database_stays_restored(spec),
             )
         ]
     )
@@ -177,6 +178,17 @@ def _production_cannot_be_deleted_by_accident(spec: PlatformSpec) -> Advice:
                 (section, "deletion_protection"),
                 "deletion protection is off in prod: one delete call removes it",
             )
+
+
+def _restored_database_stays_restored(spec: PlatformSpec) -> Advice:
+    # CloudFormation AWS::RDS::DBInstance, DBSnapshotIdentifier: a different value, or none,
+    # on a later update restores or creates a new instance and deletes the original.
+    if spec.rds.restore_from_snapshot is not None:
+        yield (
+            ("rds", "restore_from_snapshot"),
+            "keep this key in the spec: changing or removing it replaces the database "
+            "(CloudFormation creates a new instance)",
+        )
 
 
 def _kubernetes_version_is_supported(spec: PlatformSpec, today: date) -> Advice:

@@ -70,6 +70,20 @@ DatabaseName = Annotated[
     matching(_IDENTIFIER, "is not a PostgreSQL name: a letter, then letters, digits or _"),
     _not_reserved(RESERVED_DATABASES, "database name"),
 ]
+# RDS snapshot identifiers: 1-255 letters, digits or hyphens, a letter first, no two hyphens in
+# a row and none last (CloudFormation AWS::RDS::DBSnapshot, DBSnapshotIdentifier: pattern
+# ^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$, 1-255). A shared snapshot must be named by its ARN
+# (RDS API Reference, RestoreDBInstanceFromDBSnapshot, DBSnapshotIdentifier).
+_SNAPSHOT_ID = r"(?![\s\S]{256})[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+_SNAPSHOT_ARN = r"arn:aws[a-z-]*:rds:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:snapshot:"
+SnapshotIdentifier = Annotated[
+    Str,
+    matching(
+        rf"{_SNAPSHOT_ID}|{_SNAPSHOT_ARN}{_SNAPSHOT_ID}",
+        "is not an RDS snapshot identifier (1-255 letters, digits or hyphens, a letter first, "
+        "no double or trailing hyphen) or snapshot ARN (arn:aws:rds:REGION:ACCOUNT:snapshot:ID)",
+    ),
+]
 Username = Annotated[
     Str,
     matching(_IDENTIFIER, "is not a PostgreSQL name: a letter, then letters, digits or _"),
@@ -117,6 +131,13 @@ class Rds(Model):
     )
     deletion_protection: Bool | None = Field(
         None, description="Refuse to delete the database; default: on in prod."
+    )
+    restore_from_snapshot: SnapshotIdentifier | None = Field(
+        None,
+        description="Create the database from this RDS snapshot (identifier, or ARN if "
+        "shared), such as the final snapshot a deleted platform left. Keep it in the spec "
+        "afterwards, unchanged: changing or removing it makes CloudFormation create a new "
+        "instance and delete the restored one.",
     )
 
     @property

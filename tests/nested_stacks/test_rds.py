@@ -260,3 +260,31 @@ def test_checkov_skips_appear_only_for_what_the_spec_asked_and_carry_its_reason(
     ]
     only_tls = database("name: demo\nrds: {force_ssl: false}\n")
     assert [s["id"] for s in only_tls["Metadata"]["checkov"]["skip"]] == ["CKV2_AWS_69"]
+
+
+RESTORED = "name: demo\nrds: {restore_from_snapshot: demo-rdsstack-database-1a2b3c}\n"
+
+
+def test_a_restore_names_the_snapshot_and_leaves_out_what_the_snapshot_brings(tmp_path):
+    props = database(RESTORED)["Properties"]
+    assert props["DBSnapshotIdentifier"] == "demo-rdsstack-database-1a2b3c"
+    # CloudFormation: with DBSnapshotIdentifier, don't specify DBName, KmsKeyId, MasterUsername.
+    for barred in ("DBName", "KmsKeyId", "MasterUsername", "MasterUserPassword"):
+        assert barred not in props
+    # The rest is the platform's, as for a new database; the snapshot is encrypted.
+    fresh = database()["Properties"]
+    assert {k: v for k, v in fresh.items() if k not in rds.NOT_WITH_A_SNAPSHOT} == {
+        k: v for k, v in props.items() if k != "DBSnapshotIdentifier"
+    }
+    assert props["StorageEncrypted"] is True
+    spec = spec_from(RESTORED)
+    build(spec, tmp_path / "out", lint=False)
+    assert lint_templates(tmp_path / "out", ["rds.yaml"], spec.region) == []
+
+
+def test_without_a_snapshot_the_database_is_created_empty_as_before():
+    props = database()["Properties"]
+    assert "DBSnapshotIdentifier" not in props
+    assert props["DBName"] == "litellm"
+    assert props["MasterUsername"] == "litellm"
+    assert props["KmsKeyId"] == {"Fn::GetAtt": ["DatabaseKey", "Arn"]}

@@ -206,3 +206,12 @@ def test_a_production_cache_without_failover_or_at_all_draws_a_warning():
     (none,) = warnings_of("name: dd\ncache: {enabled: false}\n")
     assert none.startswith("p.yaml:2:9: cache.enabled: warning: no cache in prod")
     assert warnings_of("name: dd\nenvironment: dev\ncache: {enabled: false}\n") == []
+
+
+def test_a_restored_database_is_flagged_so_the_key_stays():
+    text = "name: dd\nenvironment: dev\nrds:\n  restore_from_snapshot: final-dd\n"
+    assert warnings_of(text) == [
+        "p.yaml:4:3: rds.restore_from_snapshot: warning: keep this key in the spec: changing "
+        "or removing it replaces the database (CloudFormation creates a new instance)"
+    ]
+    assert warnings_of("name: dd\nenvironment: dev\n") == []

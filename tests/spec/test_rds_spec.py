@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from litellm_cfn.errors import shown
 from tests.conftest import assert_located, spec_from
 
 BAD = [
@@ -83,3 +84,58 @@ def test_litellms_database_user_must_not_be_the_master_user():
         "platform.yaml:2:25: rds.app_username: must differ from username",
     )
     assert spec_from("name: demo\n").rds.app_username == "litellm_app"
+
+
+SNAPSHOT_ARN = "arn:aws:rds:eu-west-1:123456789012:snapshot:demo-rdsstack-database-1a2b3c"
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [
+        "final-demo-2026",
+        "a",
+        "A" * 255,
+        SNAPSHOT_ARN,
+        "arn:aws-us-gov:rds:us-gov-west-1:123456789012:snapshot:shared1",
+        "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:x-1",
+    ],
+)
+def test_a_snapshot_to_restore_is_an_identifier_or_an_arn(snapshot):
+    rds = spec_from(f"name: demo\nrds: {{restore_from_snapshot: '{snapshot}'}}\n").rds
+    assert rds.restore_from_snapshot == snapshot
+
+
+def test_the_database_is_not_restored_unless_asked():
+    assert spec_from("name: demo\n").rds.restore_from_snapshot is None
+
+
+NOT_A_SNAPSHOT = "is not an RDS snapshot identifier (1-255 letters, digits or hyphens"
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [
+        "1final",
+        "final--snap",
+        "final-",
+        "final_snap",
+        "rds:demo-2026-01-01-00-00",
+        "A" * 256,
+        "arn:aws:rds:eu-west-1:123456789012:db:demo",
+        "arn:aws:rds:eu-west-1:1234:snapshot:demo",
+        "arn:aws:s3:::bucket",
+        "",
+    ],
+)
+def test_a_bad_snapshot_is_refused_with_a_located_message(snapshot):
+    assert_located(
+        f"name: demo\nrds:\n  restore_from_snapshot: '{snapshot}'\n",
+        f"platform.yaml:3:3: rds.restore_from_snapshot: {shown(snapshot)} {NOT_A_SNAPSHOT}",
+    )
+
+
+def test_a_snapshot_must_be_a_string():
+    assert_located(
+        "name: demo\nrds: {restore_from_snapshot: 7}\n",
+        "platform.yaml:2:7: rds.restore_from_snapshot: must be a string",
+    )

@@ -25,6 +25,7 @@ region and against moto. Its cost is the minutes detection takes, paid only with
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import textwrap
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from litellm_cfn.deploy.drift import detect_drift
 from litellm_cfn.deploy.drift_report import SHOWN_VALUE, DriftReport, ResourceDrift, StackDrift
-from litellm_cfn.deploy.flow import abandon
+from litellm_cfn.deploy.flow import abandon, abandoned_on_failure
 from litellm_cfn.deploy.review import Change, Review
 from litellm_cfn.errors import LitellmCfnError
 
@@ -109,7 +110,10 @@ def check_drift(
     change set) to overwrite drift unless `overwrite`; otherwise only report it (`diff`).
     The detection's report goes where progress goes: stdout may carry the JSON review."""
     console = dataclasses.replace(target.console, result=target.console.progress)
-    report = detect_drift(dataclasses.replace(target, console=console), "text")
+    # A deploy whose detection fails (an endpoint, Ctrl-C) abandons its change set, as any
+    # step before execution does; diff's stays (it may be kept), reviewed again next time.
+    with abandoned_on_failure(target, change_set) if stop else contextlib.nullcontext():
+        report = detect_drift(dataclasses.replace(target, console=console), "text")
     found = check(report, review)
     for resource in found.untouched:
         target.console.warn(

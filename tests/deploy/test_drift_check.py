@@ -164,6 +164,31 @@ def test_deploy_check_drift_stops_and_deletes_the_change_set(monkeypatch):
     assert executed == []
 
 
+def test_a_detection_that_fails_abandons_the_deploys_change_set(monkeypatch):
+    from litellm_cfn.deploy.retries import EndpointFailed
+
+    lines: list[str] = []
+    executed: list[str] = []
+    target, stubber, answer = flow(monkeypatch, lines, executed)
+    failure = EndpointFailed(
+        "https://cloudformation.us-east-1.amazonaws.com",
+        "CloudFormation DetectStackDrift",
+        "did not answer (timeout)",
+    )
+
+    def fails(*_):
+        raise failure
+
+    monkeypatch.setattr(drift_check, "detect_drift", fails)
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CS_ID})
+    stubber.add_response("describe_stacks", answer, {"StackName": ROOT})
+    with stubber, pytest.raises(LitellmCfnError) as caught:
+        actions.deploy(target, None, "text", (), True, False, False, check_drift=True)
+    stubber.assert_no_pending_responses()  # the change set was deleted
+    assert "CloudFormation DetectStackDrift failed at" in str(caught.value)
+    assert executed == []
+
+
 def test_deploy_overwrite_drift_warns_and_executes(monkeypatch):
     lines: list[str] = []
     executed: list[str] = []

@@ -152,6 +152,19 @@ def does_not_exist(error: Exception) -> bool:
     return "does not exist" in str(error)
 
 
+def described_stack(cloudformation: Any, stack_name: str) -> dict[str, Any] | None:
+    """DescribeStacks' answer for one stack, or None when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if does_not_exist(error):
+            return None
+        raise
+    return dict(stack)
+
+
 # What S3 answers for a missing object: NoSuchKey to GetObject, a bare 404 to HeadObject.
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 

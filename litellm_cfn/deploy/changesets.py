@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from litellm_cfn.deploy.aws import does_not_exist
+from litellm_cfn.deploy.aws import described_stack, does_not_exist
 from litellm_cfn.deploy.events import EventLog, watch
 from litellm_cfn.deploy.guard import Guarded, set_policies
 from litellm_cfn.deploy.package import Packaged
@@ -84,15 +84,8 @@ class Deployer:
     # -- state -------------------------------------------------------------------------
     def status(self, stack_name: str) -> str | None:
         """The stack's status, or None when it does not exist."""
-        from botocore.exceptions import ClientError
-
-        try:
-            (stack,) = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
-        except ClientError as error:
-            if does_not_exist(error):
-                return None
-            raise
-        return str(stack["StackStatus"])
+        stack = described_stack(self.cfn, stack_name)
+        return None if stack is None else str(stack["StackStatus"])
 
     def settle(self, stack_name: str, recreate_failed: bool = False) -> str:
         """Wait out any operation in progress; return "create" or "update", or refuse."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litellm_cfn.compile.compiler import CompiledPlatform
-from litellm_cfn.deploy.aws import does_not_exist
+from litellm_cfn.deploy.aws import described_stack
 from litellm_cfn.deploy.outputs import nested_stack_ids
 from litellm_cfn.deploy.review import STATEFUL_TYPES
 from litellm_cfn.deploy.stack_state import REVIEW_IN_PROGRESS, ROLLBACK_COMPLETE, stack_policy
@@ -115,15 +115,10 @@ def _set_strict_again(cfn: Any, lifted: list[tuple[str, list[str]]]) -> list[str
 def protect_from_deletion(cfn: Any, stack_name: str) -> bool:
     """Turn termination protection on if the stack exists, holds resources and has it off;
     whether it had to."""
-    from botocore.exceptions import ClientError
-
-    try:
-        (stack,) = cfn.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        if does_not_exist(error):
-            return False
-        raise
-    if stack.get("EnableTerminationProtection") or stack["StackStatus"] in NOTHING_TO_PROTECT:
+    stack = described_stack(cfn, stack_name)
+    if stack is None or stack["StackStatus"] in NOTHING_TO_PROTECT:
+        return False
+    if stack.get("EnableTerminationProtection"):
         return False
     cfn.update_termination_protection(StackName=stack_name, EnableTerminationProtection=True)
     return True

@@ -63,14 +63,11 @@ def running_version(cfn: Any, stack_name: str, eks_client: Callable[[], Any]) ->
     stack or no cluster in it yet (a first deploy, a platform without the EKS stack)."""
     from botocore.exceptions import ClientError
 
-    from litellm_cfn.deploy.aws import does_not_exist
+    from litellm_cfn.deploy.aws import described_stack
 
-    try:
-        (stack,) = cfn.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        if does_not_exist(error):
-            return None
-        raise
+    stack = described_stack(cfn, stack_name)
+    if stack is None:
+        return None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     cluster = outputs.get(EKS_CLUSTER_NAME.name)
     if cluster is None:

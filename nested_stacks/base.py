@@ -31,6 +31,9 @@ class StackModule(Protocol):
 # Set on every taggable resource of the platform, with the platform's `<name>-<environment>`:
 # the Service Catalog launch role may destroy or change only what carries it.
 PLATFORM_TAG = "litellm-cfn:platform"
+# Set on every retained resource, with `<NestedStack>/<LogicalId>`: where it belongs once its
+# stack is deleted. A KMS key has no name, so `deploy --adopt-retained` finds a kept one by it.
+RETAINED_AS_TAG = "litellm-cfn:retained-as"
 # Holds data that a snapshot keeps: a final one on deletion and on replacement (CloudFormation
 # User Guide, "DeletionPolicy attribute", aws-attribute-deletionpolicy.html: Snapshot is
 # supported for AWS::RDS::DBInstance and AWS::ElastiCache::ReplicationGroup, among others).

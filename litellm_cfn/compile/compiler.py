@@ -16,7 +16,7 @@ from troposphere import GetAtt, Output, Sub, Template, cloudformation
 from litellm_cfn.compile import wires
 from litellm_cfn.compile.quotas import counted
 from litellm_cfn.compile.root_outputs import COMPOSED_OUTPUTS
-from litellm_cfn.compile.tagging import PLATFORM_TAG, apply_tags
+from litellm_cfn.compile.tagging import PLATFORM_TAG, apply_tags, tag_retained
 from litellm_cfn.errors import InternalError
 from litellm_cfn.spec import PlatformSpec
 from nested_stacks import STACKS
@@ -95,6 +95,7 @@ def compile_platform(
         if module.enabled(spec):
             with counted(stack_file(module.NAME)):
                 nested[module.NAME] = module.build(spec)
+                tag_retained(nested[module.NAME], stack_logical_id(module.NAME))
     with counted(ROOT_FILE):
         root = _root(spec, nested, wiring)
     templates = {ROOT_FILE: root} | {stack_file(name): t for name, t in nested.items()}

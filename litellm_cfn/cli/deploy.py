@@ -117,7 +117,8 @@ def diff(
     epilog="\b\nExamples:\n  litellm-cfn deploy specs/platform.yaml\n"
     "  litellm-cfn deploy specs/platform.yaml --yes\n"
     "  litellm-cfn deploy specs/platform.yaml --no-execute\n"
-    "  litellm-cfn deploy specs/platform.yaml --check-drift"
+    "  litellm-cfn deploy specs/platform.yaml --check-drift\n"
+    "  litellm-cfn deploy specs/platform.yaml --adopt-retained --no-execute"
 )
 @spec_argument
 @bucket_option
@@ -132,6 +133,13 @@ def diff(
     is_flag=True,
     help="With --check-drift: go on when the change set overwrites drift, warning for each.",
 )
+@click.option(
+    "--adopt-retained",
+    is_flag=True,
+    help="The platform was destroyed: import the keys, secrets and log groups it kept into "
+    "its new stacks (shown, then asked once), then deploy the rest. With --no-execute, "
+    "only show what would be imported.",
+)
 @with_aws_options
 @reports_errors
 def deploy(
@@ -144,6 +152,7 @@ def deploy(
     recreate_failed: bool,
     check_drift: bool,
     overwrite_drift: bool,
+    adopt_retained: bool,
     profile: str | None,
     region: str | None,
 ) -> None:
@@ -161,6 +170,7 @@ def deploy(
         recreate_failed,
         check_drift,
         overwrite_drift,
+        adopt_retained,
     )
 
 

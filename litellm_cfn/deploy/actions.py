@@ -102,9 +102,11 @@ def deploy(
     recreate_failed: bool,
     check_drift: bool = False,
     overwrite_drift: bool = False,
+    adopt: bool = False,
 ) -> None:
     """Review, refuse unapproved data at risk (and, with `check_drift`, drift it would
-    overwrite unless `overwrite_drift`), ask, execute, watch and guard."""
+    overwrite unless `overwrite_drift`), ask, execute, watch and guard. With `adopt`, first
+    import what a destroyed platform of the same name kept (`adopt.adopt_retained`)."""
     from litellm_cfn.deploy.stack_state import ROLLBACK_COMPLETE
 
     stack = target.spec.stack_name
@@ -116,6 +118,11 @@ def deploy(
                 f"{stack} failed to create. Delete it and create it again?",
                 "rerun with --yes to delete and re-create it",
             )
+        if adopt:
+            from litellm_cfn.deploy.adopt import adopt_retained
+
+            if not adopt_retained(target, bucket, yes, no_execute, recreate_failed):
+                return
         upgrade = kubernetes_upgrade(target)
         prepared = prepare(target, bucket, recreate_failed)
         if prepared.change_set is None or prepared.review is None:

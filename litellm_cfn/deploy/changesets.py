@@ -108,9 +108,12 @@ class Deployer:
         change_type: str,
         tags: dict[str, str],
         parameters: dict[str, str] | None = None,
+        to_import: list[dict[str, Any]] | None = None,
     ) -> ChangeSet | None:
         """The change set for `packaged`: one left for review with the same content (its name
-        is a hash of it), or a new one, waited for; None when nothing would change."""
+        is a hash of it), or a new one, waited for; None when nothing would change. With
+        `to_import` (ResourcesToImport), an IMPORT change set, which CloudFormation lets
+        reach no nested stack."""
         template: dict[str, Any] = (
             {"TemplateBody": packaged.root_body}
             if packaged.root_body is not None
@@ -119,17 +122,21 @@ class Deployer:
         given = sorted((parameters or {}).items())
         if given:
             template["Parameters"] = [{"ParameterKey": k, "ParameterValue": v} for k, v in given]
+        if to_import:
+            template["ResourcesToImport"] = to_import
         name = change_set_name(
             stack_name,
             packaged.root_body or packaged.root_url or "",
             str(tags),
             *([str(given)] if given else []),
+            *([str(to_import)] if to_import else []),
         )
         left = self._left_for_review(stack_name, name)
         if left is not None:
             self.echo(f"reviewing the change set left for review: {left}")
             return ChangeSet(left, created=False)
-        created = self._create(stack_name, name, change_type, tags, template)
+        kind = "import" if to_import else change_type
+        created = self._create(stack_name, name, kind, tags, template, nested=not to_import)
         return None if created is None else ChangeSet(created, created=True)
 
     def _left_for_review(self, stack_name: str, name: str) -> str | None:
@@ -158,9 +165,10 @@ class Deployer:
         change_type: str,
         tags: dict[str, str],
         template: dict[str, Any],
+        nested: bool = True,
     ) -> str | None:
-        """Create the change set and wait for it; deleted again if that fails or nothing
-        would change."""
+        """Create the change set (with its nested stacks' unless not `nested`) and wait for
+        it; deleted again if that fails or nothing would change."""
         from botocore.exceptions import ClientError
 
         try:
@@ -169,7 +177,7 @@ class Deployer:
                 ChangeSetName=name,
                 ChangeSetType=change_type.upper(),
                 Capabilities=CAPABILITIES,
-                IncludeNestedStacks=True,
+                IncludeNestedStacks=nested,
                 Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
                 Description="created by litellm-cfn",
                 **template,

@@ -55,7 +55,7 @@ def package(
     urls: dict[str, str] = {}
     for nested in compiled.nested:
         text = rendered[nested.file] if rendered else to_yaml(nested.template.to_dict())
-        key = _upload(s3, bucket, prefix, text, uploaded, reused)
+        key = upload(s3, bucket, prefix, text, uploaded, reused)
         urls[nested.file] = object_url(bucket, region, key)
     root = compiled.root.to_dict()
     for resource in root.get("Resources", {}).values():
@@ -66,13 +66,15 @@ def package(
     digest = hashlib.sha256(body.encode()).hexdigest()
     if len(body.encode()) <= MAX_INLINE_BODY and not root_by_url:
         return Packaged(body, None, uploaded, reused, digest)
-    key = _upload(s3, bucket, prefix, body, uploaded, reused)
+    key = upload(s3, bucket, prefix, body, uploaded, reused)
     return Packaged(None, object_url(bucket, region, key), uploaded, reused, digest)
 
 
-def _upload(
+def upload(
     s3: Any, bucket: str, prefix: str, text: str, uploaded: list[str], reused: list[str]
 ) -> str:
+    """Upload `text` under its content's key unless that key exists; the key, recorded in
+    `uploaded` or `reused`."""
     from botocore.exceptions import ClientError
 
     data = text.encode()

@@ -155,7 +155,7 @@ def test_a_type_adoption_cannot_find_is_an_error_not_a_resource_left_behind():
     template = Template()
     template.add_resource(sqs.Queue("Queue", DeletionPolicy="Retain"))
     compiled = CompiledPlatform({"root.yaml": Template(), "queue.yaml": template})
-    with pytest.raises(InternalError, match="QueueStack/Queue .AWS::SQS::Queue. is retained"):
+    with pytest.raises(InternalError, match=r"QueueStack/Queue \(AWS::SQS::Queue\) is retained"):
         retained_resources(compiled)
 
 

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from litellm_cfn.compile.compiler import NestedStack
     from litellm_cfn.deploy.retained_survey import Found
 
-IMPORTED = ("IMPORT_COMPLETE", "UPDATE_COMPLETE")  # a stack of its own holding its imports
+# A stack of its own holding its imports: just imported, moved on (ready to nest), or its
+# move rolled back (the next run moves it again).
+IMPORTED = ("IMPORT_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 
 
 @dataclass(frozen=True)

@@ -216,12 +216,26 @@ def own_stack_made(stubber: Stubber, target: Target) -> None:
         }
         for change in changes
     ]
+    output_added(stubber, target, [s["LogicalResourceId"] for s in summaries])
+
+
+def output_added(stubber: Stubber, target: Target, held: list[str]) -> None:
+    """The update that adds the AdoptedInto output to the secrets stack, which holds `held`."""
+    summaries = [
+        {
+            "LogicalResourceId": logical,
+            "ResourceType": "AWS::KMS::Key",
+            "LastUpdatedTimestamp": NOW,
+            "ResourceStatus": "IMPORT_COMPLETE",
+        }
+        for logical in held
+    ]
     stubber.add_response(
         "list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": SECRETS}
     )
     described(stubber, SECRETS, SECRETS_ID, "IMPORT_COMPLETE")
     secrets = next(n for n in target.compiled.nested if n.logical_id == "SecretsStack")
-    ids = sorted(s["LogicalResourceId"] for s in summaries)
+    ids = sorted(held)
     updated = to_yaml(with_adopted_output(import_template(secrets, ids), ROOT))
     update = {
         "operation": "update_stack",
@@ -370,6 +384,43 @@ def test_a_no_at_the_question_creates_nothing(monkeypatch):
         with pytest.raises(NeedsApproval):
             adopt.adopt_retained(target, "artifacts", yes=False, plan_only=False)
         stubber.assert_no_pending_responses()
+
+
+def test_a_stack_of_its_own_whose_move_rolled_back_is_moved_again(monkeypatch):
+    cfn, s3 = clients()
+    target = target_around(cfn, s3, [])
+    monkeypatch.setattr(adopt, "_survey", lambda t, retained: Survey((), tuple(retained), ()))
+    body, _, changes = secrets_import(target)
+    with Stubber(cfn) as stubber, Stubber(s3) as s3_stubber:
+        absent(stubber, ROOT)
+        for child in CHILDREN:
+            if child == "SecretsStack":
+                described(stubber, SECRETS, SECRETS_ID, "UPDATE_ROLLBACK_COMPLETE")
+            else:
+                absent(stubber, f"{ROOT}-{child}")
+        output_added(stubber, target, [c["ResourceChange"]["LogicalResourceId"] for c in changes])
+        root_made(stubber)
+        nested_in_root(stubber, s3_stubber, body, target)
+        assert adopt.adopt_retained(target, "artifacts", yes=True, plan_only=False) is True
+        stubber.assert_no_pending_responses()
+
+
+def test_a_stack_of_its_own_in_another_state_is_named_with_how_to_clear_it(monkeypatch):
+    cfn, s3 = clients()
+    target = target_around(cfn, s3, [])
+    with Stubber(cfn) as stubber:
+        absent(stubber, ROOT)
+        absent(stubber, f"{ROOT}-VpcStack")
+        absent(stubber, f"{ROOT}-EksStack")
+        described(stubber, f"{ROOT}-RdsStack", SECRETS_ID, "IMPORT_ROLLBACK_COMPLETE")
+        with pytest.raises(LitellmCfnError) as caught:
+            adopt.adopt_retained(target, "artifacts", yes=True, plan_only=False)
+        stubber.assert_no_pending_responses()
+    assert str(caught.value) == (
+        "litellm-prod-RdsStack, a stack an earlier adoption made, is IMPORT_ROLLBACK_COMPLETE: "
+        "what it imported is kept (DeletionPolicy Retain); delete it (aws cloudformation "
+        "delete-stack --stack-name litellm-prod-RdsStack) and deploy with --adopt-retained again"
+    )
 
 
 def test_a_rerun_after_the_own_stacks_were_made_goes_on_with_the_root(monkeypatch):

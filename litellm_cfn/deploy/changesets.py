@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from litellm_cfn.deploy.aws import described_stack, does_not_exist
-from litellm_cfn.deploy.events import EventLog, watch
+from litellm_cfn.deploy.events import EventLog, as_root_cause, watch
 from litellm_cfn.deploy.guard import Guarded, set_policies
 from litellm_cfn.deploy.package import Packaged
 from litellm_cfn.deploy.review import Review, StackReview, stack_changes
@@ -286,11 +286,7 @@ class Deployer:
         if succeeded(status):
             return log
         cause = log.root_cause()
-        detail = (
-            f"\nroot cause: {cause.logical_id} ({cause.resource_type}): {cause.reason}"
-            if cause
-            else ""
-        )
+        detail = f"\nroot cause: {as_root_cause(cause)}" if cause else ""
         raise LitellmCfnError(f"{stack_id} ended {status}{detail}")
 
     def protect_from_deletion(self, stack_name: str, enabled: bool) -> None:

@@ -47,6 +47,21 @@ class Event:
         return self.status.endswith("_FAILED")
 
 
+def as_root_cause(event: Event) -> str:
+    """A failure as the root cause of an operation; a kept resource's name that a new
+    platform collides with points to `deploy --adopt-retained`."""
+    from litellm_cfn.deploy.retained import NAME_PROPERTY
+
+    said = f"{event.logical_id} ({event.resource_type}): {event.reason}"
+    if event.resource_type in NAME_PROPERTY and "already exists" in event.reason:
+        said += (
+            "\nif a destroyed platform of this name kept it, delete this failed creation "
+            "and bring the platform back around what it kept: deploy --recreate-failed "
+            "--adopt-retained"
+        )
+    return said
+
+
 @dataclass
 class EventLog:
     """Every event seen so far, which stacks they came from, and how deep each stack is."""

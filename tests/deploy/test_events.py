@@ -140,3 +140,33 @@ def test_a_failed_nested_stack_is_reported_with_its_root_cause():
     )
     assert any("  UPDATE_FAILED" in line and "Database" in line for line in lines), lines
     assert re.match(r"\d\d:\d\d \[0/3\] UPDATE_IN_PROGRESS ", lines[0]), lines[0]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "reason", "points_to_adoption"),
+    [
+        (
+            "AWS::SecretsManager::Secret",
+            'Resource handler returned message: "The operation failed because the secret '
+            'litellm/prod/litellm/salt-key already exists." (HandlerErrorCode: AlreadyExists)',
+            True,
+        ),
+        (
+            "AWS::Logs::LogGroup",
+            "Resource of type 'AWS::Logs::LogGroup' with identifier "
+            "'/litellm/prod/vpc-flow-logs' already exists.",
+            True,
+        ),
+        ("AWS::SecretsManager::Secret", "Access denied for secretsmanager:CreateSecret", False),
+        ("AWS::EC2::VPC", "The VPC vpc-1 already exists", False),
+    ],
+)
+def test_a_kept_name_a_new_platform_collides_with_points_to_adoption(
+    resource_type, reason, points_to_adoption
+):
+    from litellm_cfn.deploy.events import Event, as_root_cause
+
+    failed = Event("e1", ROOT, T0, "Kept", resource_type, "CREATE_FAILED", reason, "")
+    said = as_root_cause(failed)
+    assert said.startswith(f"Kept ({resource_type}): {reason}")
+    assert ("deploy --recreate-failed --adopt-retained" in said) is points_to_adoption

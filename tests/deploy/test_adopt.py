@@ -312,6 +312,16 @@ def nested_in_root(stubber: Stubber, s3: Stubber, body: str, target: Target) -> 
     ran(stubber, ROOT, ROOT_ID, "IMPORT_COMPLETE", execute)
 
 
+def stages_read(stubber: Stubber, secrets_stack: str | None = None) -> None:
+    """No root; no stack of its own, or the secrets stack's in `secrets_stack`."""
+    absent(stubber, ROOT)
+    for child in CHILDREN:
+        if child == "SecretsStack" and secrets_stack is not None:
+            described(stubber, SECRETS, SECRETS_ID, secrets_stack)
+        else:
+            absent(stubber, f"{ROOT}-{child}")
+
+
 def clients() -> tuple[Any, Any]:
     return (
         boto3.client("cloudformation", region_name=REGION),
@@ -350,9 +360,7 @@ def test_the_plan_alone_changes_nothing(monkeypatch, capsys):
     target = target_around(cfn, s3, [])
     monkeypatch.setattr(adopt, "_survey", lambda t, retained: kept_secrets(t))
     with Stubber(cfn) as stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber)
         assert adopt.adopt_retained(target, "artifacts", yes=True, plan_only=True) is False
         stubber.assert_no_pending_responses()
     assert "nothing was imported (--no-execute)" in capsys.readouterr().out
@@ -365,9 +373,7 @@ def test_problems_refuse_the_adoption_before_anything_is_created(monkeypatch):
     refused = Survey((), (), (problem,))
     monkeypatch.setattr(adopt, "_survey", lambda t, retained: refused)
     with Stubber(cfn) as stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber)
         with pytest.raises(LitellmCfnError, match="refusing to adopt until these are resolved"):
             adopt.adopt_retained(target, "artifacts", yes=True, plan_only=False)
         stubber.assert_no_pending_responses()
@@ -378,9 +384,7 @@ def test_a_no_at_the_question_creates_nothing(monkeypatch):
     target = target_around(cfn, s3, [False])
     monkeypatch.setattr(adopt, "_survey", lambda t, retained: kept_secrets(t))
     with Stubber(cfn) as stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber)
         with pytest.raises(NeedsApproval):
             adopt.adopt_retained(target, "artifacts", yes=False, plan_only=False)
         stubber.assert_no_pending_responses()
@@ -392,12 +396,7 @@ def test_a_stack_of_its_own_whose_move_rolled_back_is_moved_again(monkeypatch):
     monkeypatch.setattr(adopt, "_survey", lambda t, retained: Survey((), tuple(retained), ()))
     body, _, changes = secrets_import(target)
     with Stubber(cfn) as stubber, Stubber(s3) as s3_stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            if child == "SecretsStack":
-                described(stubber, SECRETS, SECRETS_ID, "UPDATE_ROLLBACK_COMPLETE")
-            else:
-                absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber, "UPDATE_ROLLBACK_COMPLETE")
         output_added(stubber, target, [c["ResourceChange"]["LogicalResourceId"] for c in changes])
         root_made(stubber)
         nested_in_root(stubber, s3_stubber, body, target)
@@ -433,12 +432,7 @@ def test_a_rerun_after_the_own_stacks_were_made_goes_on_with_the_root(monkeypatc
         lambda t, retained: surveyed.append(list(retained)) or Survey((), tuple(retained), ()),
     )
     with Stubber(cfn) as stubber, Stubber(s3) as s3_stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            if child == "SecretsStack":
-                described(stubber, SECRETS, SECRETS_ID, "UPDATE_COMPLETE")
-            else:
-                absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber, "UPDATE_COMPLETE")
         root_made(stubber)
         nested_in_root(stubber, s3_stubber, "the secrets stack's template", target)
         assert adopt.adopt_retained(target, "artifacts", yes=True, plan_only=False) is True
@@ -487,9 +481,7 @@ def test_an_import_change_set_doing_anything_else_is_refused_and_deleted(monkeyp
     body, to_import, changes = secrets_import(target)
     changes[0]["ResourceChange"]["Action"] = "Add"
     with Stubber(cfn) as stubber:
-        absent(stubber, ROOT)
-        for child in CHILDREN:
-            absent(stubber, f"{ROOT}-{child}")
+        stages_read(stubber)
         absent(stubber, SECRETS)
         change_set(stubber, SECRETS, IMPORT_CS, changes, **import_params(body, to_import))
         stubber.add_response("delete_change_set", {}, {"ChangeSetName": IMPORT_CS})

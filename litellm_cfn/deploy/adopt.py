@@ -7,8 +7,8 @@ each resumable: a rerun after a failure or Ctrl-C picks up where the account sta
 
 1. Each nested stack holding kept resources becomes a stack of its own
    (`<platform>-<NestedStack>`) through an IMPORT change set, which must import exactly the
-   resources found; an update adding one output then moves it to UPDATE_COMPLETE, the
-   state CloudFormation nests a stack in.
+   resources found; an update of its tags alone then moves it to UPDATE_COMPLETE, a state
+   CloudFormation nests a stack in.
 2. The root is created around a placeholder, and an IMPORT change set nests those stacks.
 3. The ordinary deploy (review, approval, stack policies) creates everything else and turns
    every template into the compiled one.
@@ -27,7 +27,6 @@ from litellm_cfn.deploy.adopt_steps import (
     create_placeholder_root,
     make_own_stack,
     nest,
-    resource_ids,
 )
 from litellm_cfn.deploy.adopt_templates import PLACEHOLDER
 from litellm_cfn.deploy.approval import approve_or_stop
@@ -90,9 +89,18 @@ def _root_stage(target: Target, recreate_failed: bool) -> str:
     root = target.spec.stack_name
     if target.deployer.settle(root, recreate_failed) == "create":
         return "absent"
-    if PLACEHOLDER not in resource_ids(target, root):
+    if PLACEHOLDER not in _resource_ids(target, root):
         return "platform"
     return "nested" if nested_stack_ids(target.cfn, root) else "placeholder"
+
+
+def _resource_ids(target: Target, name: str) -> set[str]:
+    paginator = target.cfn.get_paginator("list_stack_resources")
+    return {
+        summary["LogicalResourceId"]
+        for page in paginator.paginate(StackName=name)
+        for summary in page["StackResourceSummaries"]
+    }
 
 
 def _children(target: Target) -> list[Child]:

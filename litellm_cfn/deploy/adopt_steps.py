@@ -1,5 +1,5 @@
 """The steps of `deploy --adopt-retained` (see `adopt`): import into a stack of its own
-and move it to UPDATE_COMPLETE, create the root around its placeholder, nest. Each import
+and move it to UPDATE_COMPLETE by a tag, create the root around its placeholder, nest. Each import
 change set is shown, and refused and deleted unless it imports exactly what was found."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from litellm_cfn.deploy.adopt_templates import (
     import_template,
     nesting_root,
     placeholder_root,
-    with_adopted_output,
 )
 from litellm_cfn.deploy.aws import described_stack
 from litellm_cfn.deploy.flow import Target, abandon, artifact_bucket_for
@@ -31,6 +30,8 @@ if TYPE_CHECKING:
 
 # A stack of its own holding its imports: just imported, moved on (ready to nest), or its
 # move rolled back (the next run moves it again).
+# Tags a stack of its own once it holds its imports (see _tag_as_adopted).
+ADOPTED_TAG = "litellm-cfn:adopted-into"
 IMPORTED = ("IMPORT_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 
 
@@ -60,7 +61,7 @@ def make_own_stack(target: Target, child: Child, found: Sequence[Found]) -> None
         return
     if not child.imported:
         _import_own(target, child, found)
-    _add_adopted_output(target, child)
+    _tag_as_adopted(target, child)
 
 
 def _import_own(target: Target, child: Child, found: Sequence[Found]) -> None:
@@ -77,15 +78,22 @@ def _import_own(target: Target, child: Child, found: Sequence[Found]) -> None:
     _import(target, child.name, body, to_import, _stack_tags(target))
 
 
-def _add_adopted_output(target: Target, child: Child) -> None:
-    """Update the stack of its own with the output that moves it to UPDATE_COMPLETE."""
-    imported = sorted(resource_ids(target, child.name))
-    template = with_adopted_output(import_template(child.nested, imported), target.spec.stack_name)
-    _watched(target, child.name, lambda: _update(target, child.name, to_yaml(template)))
-
-
-def _update(target: Target, name: str, body: str) -> None:
-    target.cfn.update_stack(StackName=name, TemplateBody=body)
+def _tag_as_adopted(target: Target, child: Child) -> None:
+    """Move the stack of its own from IMPORT_COMPLETE to UPDATE_COMPLETE, the states
+    CloudFormation nests a stack in, by an update of its tags alone (same template): found on
+    real AWS by cdkd (github.com/go-to-k/cdkd pull 588). UpdateStack's Tags replace the
+    stack's and propagate to its resources (API reference, UpdateStack); the deploy that
+    follows drops the tag again. An update of outputs alone would change no resource, but
+    CloudFormation's outputs documentation has long said outputs cannot be updated alone."""
+    tags = _stack_tags(target) | {ADOPTED_TAG: target.spec.stack_name}
+    listed = [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+    _watched(
+        target,
+        child.name,
+        lambda: target.cfn.update_stack(
+            StackName=child.name, UsePreviousTemplate=True, Tags=listed
+        ),
+    )
 
 
 def create_placeholder_root(target: Target) -> None:
@@ -169,15 +177,6 @@ def _watched(target: Target, name: str, start: Callable[[], None]) -> None:
     since = target.deployer.after_last_event(stack["StackId"])
     start()
     target.deployer.watch(stack["StackId"], since)
-
-
-def resource_ids(target: Target, name: str) -> set[str]:
-    paginator = target.cfn.get_paginator("list_stack_resources")
-    return {
-        summary["LogicalResourceId"]
-        for page in paginator.paginate(StackName=name)
-        for summary in page["StackResourceSummaries"]
-    }
 
 
 def _stack_tags(target: Target) -> dict[str, str]:

@@ -25,13 +25,10 @@ from litellm_cfn.compile.compiler import NestedStack
 from litellm_cfn.deploy.review import NESTED_STACK
 
 PLACEHOLDER = "AdoptionPlaceholder"
-# A resource that creates nothing, so the root can exist before it imports its nested stacks.
+# A resource that creates nothing, so the root can exist before it imports its nested stacks
+# (Template Reference, aws-resource-cloudformation-waitconditionhandle.html: a handle alone,
+# without an AWS::CloudFormation::WaitCondition using it, waits for nothing).
 PLACEHOLDER_TYPE = "AWS::CloudFormation::WaitConditionHandle"
-# An output the step after the import adds to each stack of its own. CloudFormation nests
-# only a stack in CREATE_COMPLETE or UPDATE_COMPLETE, and an import leaves IMPORT_COMPLETE
-# (found on real AWS by cdkd: github.com/go-to-k/cdkd pull 588); an update that adds an
-# output changes no resource.
-ADOPTED_OUTPUT = "AdoptedInto"
 FORMAT_VERSION = "2010-09-09"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -63,12 +60,6 @@ def import_template(nested: NestedStack, adopted: Iterable[str]) -> dict[str, An
         "Description": f"{compiled.get('Description', nested.name)} (adopting kept resources)",
         "Resources": resources,
     }
-
-
-def with_adopted_output(template: Mapping[str, Any], root: str) -> dict[str, Any]:
-    """The import template with the output that moves its stack to UPDATE_COMPLETE."""
-    output = {"Description": "The platform adopting this stack", "Value": root}
-    return {**template, "Outputs": {ADOPTED_OUTPUT: output}}
 
 
 def placeholder_root(description: str) -> dict[str, Any]:

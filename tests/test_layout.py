@@ -1,4 +1,4 @@
-"""Imports run one way through the layout: cli -> catalog -> deploy, kube -> compile ->
+"""Imports run one way through the layout: cli -> catalog, fleet -> deploy, kube -> compile ->
 nested_stacks -> spec. A module may import its own layer and the ones below it, never one
 above (STYLE.md, "The shape of the system")."""
 
@@ -10,7 +10,16 @@ import pytest
 
 from tests.conftest import REPO
 
-RANK = {"spec": 0, "nested_stacks": 1, "compile": 2, "deploy": 3, "kube": 3, "catalog": 4, "cli": 5}
+RANK = {
+    "spec": 0,
+    "nested_stacks": 1,
+    "compile": 2,
+    "deploy": 3,
+    "kube": 3,
+    "catalog": 4,
+    "fleet": 4,
+    "cli": 5,
+}
 
 
 def layer(module: str) -> str | None:

@@ -29,6 +29,7 @@ class Packaged:
     uploaded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     root_sha256: str = ""  # of the root as submitted: what a catalog version records
+    root_text: str = ""  # the root as submitted, inline or uploaded
 
 
 def object_url(bucket: str, region: str, key: str) -> str:
@@ -65,9 +66,9 @@ def package(
     body = to_yaml(root)
     digest = hashlib.sha256(body.encode()).hexdigest()
     if len(body.encode()) <= MAX_INLINE_BODY and not root_by_url:
-        return Packaged(body, None, uploaded, reused, digest)
+        return Packaged(body, None, uploaded, reused, digest, body)
     key = upload(s3, bucket, prefix, body, uploaded, reused)
-    return Packaged(None, object_url(bucket, region, key), uploaded, reused, digest)
+    return Packaged(None, object_url(bucket, region, key), uploaded, reused, digest, body)
 
 
 def upload(

@@ -112,7 +112,8 @@ def plan(
         if places:
             removals.append(Step(AFTER_THE_WAVES, name, DELETE, places))
         removals.append(Step(AFTER_THE_WAVES, name, DELETE_STACK_SET))
-    return FleetPlan(tuple(changes), tuple(steps + removals))
+    in_order = sorted(steps, key=lambda step: list(waves).index(step.wave))  # stable
+    return FleetPlan(tuple(changes), tuple(in_order + removals))
 
 
 def _stack_set_steps(

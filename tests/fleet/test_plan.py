@@ -35,9 +35,9 @@ def desired(name: str, body: str, **places: tuple[tuple[str, str], ...]) -> Desi
 
 
 def test_a_new_fleet_creates_each_stack_set_then_its_instances_wave_by_wave():
-    fleet = [
-        desired("litellm-staging", "s", canary=((A, EAST),)),
+    fleet = [  # the canary's stack set second: the waves decide the order, not the list
         desired("litellm", "p", rest=((A, EAST), (A, WEST), (B, EAST), (B, WEST))),
+        desired("litellm-staging", "s", canary=((A, EAST),)),
     ]
     result = plan(WAVES, fleet, {})
     assert result.steps == (
@@ -46,7 +46,10 @@ def test_a_new_fleet_creates_each_stack_set_then_its_instances_wave_by_wave():
         Step("rest", "litellm", CREATE_STACK_SET),
         Step("rest", "litellm", CREATE, ((A, EAST), (A, WEST), (B, EAST), (B, WEST))),
     )
-    assert [c.new for c in result.changes] == [True, True]
+    assert [(c.name, c.new) for c in result.changes] == [
+        ("litellm", True),
+        ("litellm-staging", True),
+    ]
 
 
 def test_the_same_templates_and_places_plan_nothing():

@@ -42,8 +42,11 @@ _BOUNDS = {
 }
 
 
-def problems_from(error: ValidationError, where: SourceMap) -> list[Problem]:
-    """Every error of a failed PlatformSpec validation, in file order."""
+def problems_from(
+    error: ValidationError, where: SourceMap, root: type[BaseModel] | None = None
+) -> list[Problem]:
+    """Every error of a failed validation of `root` (default PlatformSpec), in file order;
+    an unknown key's "did you mean" looks among the keys `root` has at its place."""
     problems: list[Problem] = []
     for detail in error.errors(include_url=False):
         loc: SpecPath = tuple(detail["loc"])
@@ -58,20 +61,20 @@ def problems_from(error: ValidationError, where: SourceMap) -> list[Problem]:
                 path = (*loc, *(field.split(".") if isinstance(field, str) else field))
                 problems.append(where.problem(path, message))
             continue
-        message = _message(detail, loc)
+        message = _message(detail, loc, root)
         problems.append(where.problem(loc, f"key: {message}" if key_error else message))
     return in_file_order(problems)
 
 
-def _message(detail: ErrorDetails, loc: SpecPath) -> str:
+def _message(detail: ErrorDetails, loc: SpecPath, root: type[BaseModel] | None) -> str:
     kind = detail["type"]
     ctx = detail.get("ctx", {})
     value = detail["input"]
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return _unknown_key(loc)
-    if not loc and kind in ("model_type", "model_attributes_type"):
+        return _unknown_key(loc, root)
+    if not loc and root is None and kind in ("model_type", "model_attributes_type"):
         return f"the spec must be a mapping of keys such as `name:`, got {_yaml_type(value)}"
     if kind in _EXPECTED:
         return f"must be {_EXPECTED[kind]}, got {_yaml_type(value)}"
@@ -92,8 +95,8 @@ def _message(detail: ErrorDetails, loc: SpecPath) -> str:
     return detail["msg"][0].lower() + detail["msg"][1:] if detail["msg"] else kind
 
 
-def _unknown_key(loc: SpecPath) -> str:
-    known = _known_keys(loc[:-1])
+def _unknown_key(loc: SpecPath, root: type[BaseModel] | None) -> str:
+    known = known_keys(loc[:-1], root)
     if not known:
         return "unknown key"
     guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
@@ -102,11 +105,14 @@ def _unknown_key(loc: SpecPath) -> str:
     return f"unknown key; expected one of: {', '.join(known)}"
 
 
-def _known_keys(path: SpecPath) -> list[str]:
-    """Field names of the model found at `path` below PlatformSpec, if a model is there."""
-    from litellm_cfn.spec import PlatformSpec
+def known_keys(path: SpecPath, root: type[BaseModel] | None = None) -> list[str]:
+    """Field names of the model found at `path` below `root` (default PlatformSpec), if a
+    model is there."""
+    if root is None:
+        from litellm_cfn.spec import PlatformSpec
 
-    current: Any = PlatformSpec
+        root = PlatformSpec
+    current: Any = root
     keys = list(path)
     while keys:
         current = _unwrap(current)

@@ -23,7 +23,6 @@ from troposphere import Sub
 from litellm_cfn.compile.launch_actions import PASSED_TO, SERVICE_LINKED, TYPE_ACTIONS, UNSCOPED
 from litellm_cfn.compile.launch_scopes import Scopes, all_of
 from litellm_cfn.compile.tagging import PLATFORM_TAG
-from litellm_cfn.spec import PlatformSpec
 
 
 class PlatformScopes(Scopes):
@@ -212,8 +211,8 @@ def unscoped(by_service: dict[str, tuple[set[str], set[str]]]) -> list[Statement
     ]
 
 
-def never_itself(spec: PlatformSpec, name: Sub) -> Statement:
-    """The launch role (named `name`) may not change itself, whatever else allows it."""
+def never_itself(arn: Sub) -> Statement:
+    """The role whose ARN is `arn` may not change itself, whatever else allows it."""
     return Statement(
         Sid="NeverChangeThisRole",
         Effect=Deny,
@@ -233,10 +232,5 @@ def never_itself(spec: PlatformSpec, name: Sub) -> Statement:
                 "UpdateRole",
             )
         ],
-        Resource=[
-            Sub(
-                f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{spec.iam.role_path}"
-                + name.data["Fn::Sub"]
-            )
-        ],
+        Resource=[arn],
     )

@@ -73,18 +73,12 @@ def launch_role_template(spec: PlatformSpec, templates: Iterable[Template]) -> T
         )
     )
     statements = launch_statements(spec, footprint(templates), bucket)
-    policies = [
-        template.add_resource(
-            iam.ManagedPolicy(
-                f"LaunchPolicy{index}",
-                Description=f"{spec.stack_name}: what Service Catalog launches may do "
-                f"({index} of {len(parts)})",
-                PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=part),
-            )
-        )
-        for parts in [_in_parts(statements)]
-        for index, part in enumerate(parts, start=1)
-    ]
+    policies = managed_policies(
+        template,
+        statements,
+        "LaunchPolicy",
+        f"{spec.stack_name}: what Service Catalog launches may do",
+    )
     launch_role = template.add_resource(
         role(
             spec,
@@ -104,6 +98,23 @@ def launch_role_template(spec: PlatformSpec, templates: Iterable[Template]) -> T
     ):
         template.add_output(Output(name, Description=description, Value=value))
     return template
+
+
+def managed_policies(
+    template: Template, statements: list[Statement], prefix: str, purpose: str
+) -> list[iam.ManagedPolicy]:
+    """`statements` as managed policies `<prefix>1`, `<prefix>2`... within IAM's size limit."""
+    parts = _in_parts(statements)
+    return [
+        template.add_resource(
+            iam.ManagedPolicy(
+                f"{prefix}{index}",
+                Description=f"{purpose} ({index} of {len(parts)})",
+                PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=part),
+            )
+        )
+        for index, part in enumerate(parts, start=1)
+    ]
 
 
 # IAM's limit for one managed policy, counted without whitespace, and a margin for the
@@ -143,8 +154,7 @@ def _in_parts(statements: list[Statement]) -> list[list[Statement]]:
 
 def launch_statements(spec: PlatformSpec, found: Footprint, bucket: Parameter) -> list[Statement]:
     """The launch role's permissions for what the templates create, and reading them."""
-    scopes = PlatformScopes(spec, found)
-    statements = [
+    return [
         Statement(
             Sid="ReadTheNestedTemplates",
             Effect=Allow,
@@ -164,18 +174,30 @@ def launch_statements(spec: PlatformSpec, found: Footprint, bucket: Parameter) -
                 StringEquals("s3:ExistingObjectTag/servicecatalog:provisioning", "true")
             ),
         ),
+        *platform_statements(PlatformScopes(spec, found)),
+        never_itself(
+            Sub(
+                f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{spec.iam.role_path}"
+                + launch_role_name(spec).data["Fn::Sub"]
+            )
+        ),
     ]
+
+
+def platform_statements(scopes: PlatformScopes) -> list[Statement]:
+    """Creating, changing and deleting what `scopes.found` holds, as `scopes` allow."""
+    # Shared by every role that deploys the platform: this one, StackSets' execution role.
+    statements: list[Statement] = []
     by_service: dict[str, tuple[set[str], set[str]]] = {}
-    for kind in sorted(found.resource_types):
+    for kind in sorted(scopes.found.resource_types):
         actions = TYPE_ACTIONS[kind]
         create, destroy = by_service.setdefault(actions.service, (set(), set()))
         create.update(actions.create)
         destroy.update(actions.guarded)
-        if kind in found.deleted_types:
+        if kind in scopes.found.deleted_types:
             destroy.update(actions.delete)
     for service, (create, destroy) in sorted(by_service.items()):
         statements += scopes.statements(service, sorted(create), sorted(destroy))
     statements += scopes.passing_and_service_linked_roles()
     statements += unscoped(by_service)
-    statements.append(never_itself(spec, launch_role_name(spec)))
     return statements

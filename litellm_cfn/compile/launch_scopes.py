@@ -28,6 +28,10 @@ class Scopes:
     the services whose resources hold the platform (network, cluster, database, logs,
     secrets, stacks). Roles and keys are in compile/launch_access.py."""
 
+    # The names of the stacks the role runs: Service Catalog names the stacks it launches
+    # `SC-<account>-pp-...`, and each nested stack's name starts with its parent's.
+    stacks = "SC-*"
+
     def __init__(self, spec: PlatformSpec, found: Footprint) -> None:
         self.spec = spec
         self.found = found
@@ -207,8 +211,9 @@ class Scopes:
     def _cloudformation(
         self, service: str, create: list[str], destroy: list[str]
     ) -> list[Statement]:
-        """The stacks Service Catalog launches (`SC-<account>-pp-...`) and their nested ones."""
-        return self._named(service, create, destroy, [self.here("cloudformation", "stack/SC-*")])
+        """The stacks the role runs (`stacks`) and their nested ones."""
+        resources = [self.here("cloudformation", f"stack/{self.stacks}")]
+        return self._named(service, create, destroy, resources)
 
 
 def all_of(actions: TypeActions) -> set[str]:

@@ -65,8 +65,8 @@ class Permissions:
         for where, region in places:
             regions_of.setdefault(where, set()).add(region)
         grouped: dict[tuple[str, ...], list[str]] = {}
-        for where, regions in regions_of.items():
-            grouped.setdefault(tuple(sorted(regions)), []).append(where)
+        for where, found in regions_of.items():
+            grouped.setdefault(tuple(sorted(found)), []).append(where)
         calls = []
         for regions, targets in sorted(grouped.items()):
             key = (

@@ -38,12 +38,16 @@ def fleet() -> None:
 )
 @reports_errors
 def validate(fleet_file: Path) -> None:
-    """Check FLEET (default ./fleet.yaml) and the spec it names, and print each stack set
-    with its platform and targets, then the waves in order."""
+    """Check FLEET (default ./fleet.yaml), the spec it names and every variant's names
+    where the fleet puts them, and print each stack set with its platform and targets, then
+    the waves in order."""
     from litellm_cfn.fleet.load import load_fleet
     from litellm_cfn.fleet.summary import fleet_summary
+    from litellm_cfn.fleet.variants import check_names, compile_variants
 
-    for line in fleet_summary(load_fleet(fleet_file)):
+    loaded = load_fleet(fleet_file)
+    check_names(loaded, compile_variants(loaded, platform_stacks()))
+    for line in fleet_summary(loaded):
         click.echo(line)
 
 

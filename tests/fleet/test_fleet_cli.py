@@ -118,3 +118,35 @@ def test_help_shows_examples():
     assert "litellm-cfn fleet validate specs/fleets/example.yaml" in result.stdout
     assert "Example" in run("fleet", "validate", "--help").stdout
     assert "Example" in run("fleet", "schema", "--help").stdout
+
+
+def test_names_two_variants_would_both_claim_are_refused_at_the_target(tmp_path):
+    text = (
+        "spec: platform.yaml\nname: litellm\ntargets:\n"
+        '  prod: {accounts: ["111111111111"], regions: [us-east-1]}\n'
+        "  staging:\n"
+        '    accounts: ["111111111111"]\n'
+        "    regions: [us-east-1]\n"
+        "    overlay: {environment: staging}\n"
+    )
+    path = write_fleet(tmp_path, text)
+    result = run("fleet", "validate", str(path))
+    assert result.exit_code == 2
+    problems = result.stderr.splitlines()
+    assert problems[-1] == f"2 problems in {path}"
+    assert all(line.startswith(f"{path}:5:3: targets.staging: ") for line in problems[:-1])
+    assert "litellm-eks" in problems[0] and "overlay `eks.cluster_name`" in problems[0]
+
+
+def test_a_place_given_twice_in_one_stack_set_is_refused(tmp_path):
+    text = (
+        "spec: platform.yaml\ntargets:\n"
+        '  a: {accounts: ["111111111111"], regions: [us-east-1]}\n'
+        '  b: {accounts: ["111111111111"], regions: [us-east-1, eu-west-1]}\n'
+    )
+    result = run("fleet", "validate", str(write_fleet(tmp_path, text)))
+    assert result.exit_code == 2
+    assert (
+        "targets.b: 111111111111/us-east-1 is also in target a, of the same stack set "
+        "litellm-prod: StackSets runs one instance per account and region; give it once"
+    ) in result.stderr

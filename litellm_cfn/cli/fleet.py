@@ -22,6 +22,15 @@ Examples:
 """
 
 
+fleet_argument = click.argument(
+    "fleet_file",
+    metavar="FLEET",
+    default="fleet.yaml",
+    required=False,
+    type=click.Path(dir_okay=True, path_type=Path),
+)
+
+
 @cli.group(epilog=_EXAMPLES)
 def fleet() -> None:
     """Roll one platform out to many accounts and regions through CloudFormation StackSets,
@@ -29,13 +38,7 @@ def fleet() -> None:
 
 
 @fleet.command(epilog="\b\nExample:\n  litellm-cfn fleet validate specs/fleets/example.yaml")
-@click.argument(
-    "fleet_file",
-    metavar="FLEET",
-    default="fleet.yaml",
-    required=False,
-    type=click.Path(dir_okay=True, path_type=Path),
-)
+@fleet_argument
 @reports_errors
 def validate(fleet_file: Path) -> None:
     """Check FLEET (default ./fleet.yaml), the spec it names and every variant's names
@@ -60,13 +63,6 @@ def schema() -> None:
     click.echo(json.dumps(fleet_schema(), indent=2), nl=True)
 
 
-fleet_argument = click.argument(
-    "fleet_file",
-    metavar="FLEET",
-    default="fleet.yaml",
-    required=False,
-    type=click.Path(dir_okay=True, path_type=Path),
-)
 output_option = click.option(
     "--output",
     type=click.Choice(["text", "json"]),

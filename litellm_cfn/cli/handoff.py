@@ -7,12 +7,20 @@ from pathlib import Path
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import console, reports_errors, spec_argument, with_aws_options
+from litellm_cfn.cli.options import (
+    console,
+    fleet_instance,
+    reports_errors,
+    spec_argument,
+    with_aws_options,
+    with_fleet_target_options,
+)
 
 
 @cli.command(
     epilog="\b\nExamples:\n  litellm-cfn outputs specs/platform.yaml\n"
-    '  eval "$(litellm-cfn outputs specs/platform.yaml --format env)"'
+    '  eval "$(litellm-cfn outputs specs/platform.yaml --format env)"\n'
+    "  litellm-cfn outputs specs/fleets/example.yaml --fleet-target 222222222222/eu-west-1"
 )
 @spec_argument
 @click.option(
@@ -24,14 +32,28 @@ from litellm_cfn.cli.options import console, reports_errors, spec_argument, with
     help="env prints export lines for eval.",
 )
 @with_aws_options
+@with_fleet_target_options
 @reports_errors
-def outputs(spec: Path, output_format: str, profile: str | None, region: str | None) -> None:
+def outputs(
+    spec: Path,
+    output_format: str,
+    profile: str | None,
+    region: str | None,
+    fleet_target: str | None,
+    stack_set: str | None,
+) -> None:
     """Print the deployed platform's outputs (root stack, completed from nested stacks)."""
     from litellm_cfn.deploy.outputs import as_env, as_json, as_table, deployed_outputs
     from litellm_cfn.spec import load_spec
 
+    instance = fleet_instance(spec, fleet_target, stack_set, profile)
     used_region, values = deployed_outputs(
-        load_spec(spec).spec, str(spec), profile, region, console().warn
+        instance.spec if instance else load_spec(spec).spec,
+        str(spec),
+        profile,
+        instance.region if instance else region,
+        console().warn,
+        instance.root_stack if instance else None,
     )
     if output_format == "json":
         click.echo(as_json(values))
@@ -61,6 +83,7 @@ def outputs(spec: Path, output_format: str, profile: str | None, region: str | N
     "instead of from CloudFormation.",
 )
 @with_aws_options
+@with_fleet_target_options
 @reports_errors
 def kube(
     spec: Path,
@@ -68,6 +91,8 @@ def kube(
     outputs_file: Path | None,
     profile: str | None,
     region: str | None,
+    fleet_target: str | None,
+    stack_set: str | None,
 ) -> None:
     """Render what installs LiteLLM's official chart on the platform: namespaces, its
     ServiceAccount, a secret store only its namespace may use, the ExternalSecrets, and
@@ -76,13 +101,18 @@ def kube(
     from litellm_cfn.kube.deployed import deployed, deployed_from_file
     from litellm_cfn.spec import load_spec
 
-    loaded = load_spec(spec).spec
+    instance = fleet_instance(spec, fleet_target, stack_set, profile)
+    loaded = instance.spec if instance else load_spec(spec).spec
+    region = instance.region if instance else region
     if outputs_file is not None:
         platform = deployed_from_file(loaded, outputs_file, region or loaded.region)
     else:
         from litellm_cfn.deploy.outputs import deployed_outputs
 
-        used_region, values = deployed_outputs(loaded, str(spec), profile, region, console().warn)
+        root = instance.root_stack if instance else None
+        used_region, values = deployed_outputs(
+            loaded, str(spec), profile, region, console().warn, root
+        )
         platform = deployed(loaded, values, used_region)
     files = hand_off(loaded, platform)
     if out is None:

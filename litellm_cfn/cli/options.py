@@ -17,6 +17,7 @@ from litellm_cfn.errors import (
     DISK_FULL,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    InputError,
     LitellmCfnError,
     Terminated,
     cannot_write,
@@ -24,6 +25,7 @@ from litellm_cfn.errors import (
 
 if TYPE_CHECKING:
     from litellm_cfn.deploy.console import Console
+    from litellm_cfn.fleet.address import FleetInstance
     from nested_stacks.base import StackModule
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,3 +140,35 @@ def with_aws_options(command: F) -> F:
     for option in reversed(aws_options):
         command = option(command)
     return command
+
+
+fleet_target_options = (
+    click.option(
+        "--fleet-target",
+        metavar="ACCOUNT/REGION",
+        help="SPEC is a fleet file: address the platform it runs in this account and region "
+        "(with that account's credentials: --profile).",
+    ),
+    click.option("--stack-set", help="With --fleet-target: the stack set, when several run there."),
+)
+
+
+def with_fleet_target_options(command: F) -> F:
+    for option in reversed(fleet_target_options):
+        command = option(command)
+    return command
+
+
+def fleet_instance(
+    path: Path, fleet_target: str | None, stack_set: str | None, profile: str | None
+) -> FleetInstance | None:
+    """The fleet target `--fleet-target` addresses in the fleet file `path`, or None."""
+    if fleet_target is None:
+        if stack_set is not None:
+            raise InputError("--stack-set goes with --fleet-target")
+        return None
+    if click.get_current_context().params.get("region"):
+        raise InputError("--region: with --fleet-target, the region is the target's")
+    from litellm_cfn.fleet.address import locate
+
+    return locate(path, fleet_target, stack_set, profile, console().warn)

@@ -48,7 +48,7 @@ def detect_drift(target: Target, output: str) -> DriftReport:
     and return it; the last line printed says whether the platform is in sync."""
     from litellm_cfn.deploy.changesets import poll_seconds
 
-    root = target.spec.stack_name
+    root = target.stack_name
     stacks = {root: root} | {
         f"{root}/{logical_id}": physical_id
         for logical_id, physical_id in _nested_stacks(target.cfn, root, target.region).items()

@@ -35,6 +35,12 @@ class Target:
     compiled: CompiledPlatform
     console: Console
     profile: str | None = None  # for the clients a flow makes besides these two
+    root_stack: str | None = None  # when the root stack is not named after the spec
+
+    @property
+    def stack_name(self) -> str:
+        """The root stack's name: the spec's `<name>-<environment>`, or `root_stack`."""
+        return self.root_stack or self.spec.stack_name
 
     @property
     def echo(self) -> Callable[[str], None]:
@@ -51,6 +57,22 @@ def load_target(
 ) -> Target:
     """Load the spec, compile it (from `stacks`, by default every nested stack) once for the
     whole command, and make the clients for its stack."""
+    from litellm_cfn.spec import load_spec
+
+    return make_target(load_spec(spec_path).spec, spec_path, profile, region, console, stacks)
+
+
+def make_target(
+    spec: PlatformSpec,
+    spec_path: Path,
+    profile: str | None,
+    region: str | None,
+    console: Console,
+    stacks: tuple[StackModule, ...] | None = None,
+    root_stack: str | None = None,
+) -> Target:
+    """The Target of a loaded spec (`root_stack`: a root stack not named after the spec, such
+    as a fleet's stack instance)."""
     from litellm_cfn.compile.compiler import compile_platform
     from litellm_cfn.deploy.aws import client
 
@@ -58,16 +80,16 @@ def load_target(
     # for the short commands).
     gc.enable()
     from litellm_cfn.deploy.changesets import Deployer, poll_seconds
-    from litellm_cfn.spec import load_spec
 
-    spec = load_spec(spec_path).spec
     region = region or spec.region
     poll = poll_seconds()
     cfn = client("cloudformation", region, profile, console.warn)
     s3 = client("s3", region, profile, console.warn)
     compiled = compile_platform(spec) if stacks is None else compile_platform(spec, stacks)
     deployer = Deployer(cfn, console.progress, poll)
-    return Target(spec, spec_path, region, deployer, cfn, s3, compiled, console, profile)
+    return Target(
+        spec, spec_path, region, deployer, cfn, s3, compiled, console, profile, root_stack
+    )
 
 
 def show_review(console: Console, review: Review, output: str) -> None:

@@ -23,18 +23,21 @@ def deployed_outputs(
     profile: str | None,
     region: str | None,
     notice: Callable[[str], None] | None = None,
+    root_stack: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """The region used (`region`, else the spec's) and the platform's deployed outputs; a
-    stack with none is an error saying why (`spec_file` names the spec in what it suggests)."""
+    """The region used (`region`, else the spec's) and the platform's deployed outputs, from
+    its root stack (`root_stack`, else the spec's `<name>-<environment>`); a stack with none
+    is an error saying why (`spec_file` names the spec in what it suggests)."""
     from litellm_cfn.deploy.aws import aws_errors, client
 
     used = region or spec.region
-    with aws_errors(f"read stack {spec.stack_name}"):
+    stack = root_stack or spec.stack_name
+    with aws_errors(f"read stack {stack}"):
         cloudformation = client("cloudformation", used, profile, notice)
-        outputs = read_outputs(cloudformation, spec.stack_name)
+        outputs = read_outputs(cloudformation, stack)
         if not outputs:
-            status = _root_stack(cloudformation, spec.stack_name)["StackStatus"]
-            raise LitellmCfnError(no_outputs(spec.stack_name, used, status, spec_file))
+            status = _root_stack(cloudformation, stack)["StackStatus"]
+            raise LitellmCfnError(no_outputs(stack, used, status, spec_file))
     return used, outputs
 
 

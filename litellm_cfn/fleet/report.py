@@ -25,11 +25,18 @@ def render_text(rollout: Rollout, prepared: Prepared, colour: bool = False) -> s
     """The rollout for a person."""
     lines: list[str] = []
     for change in prepared.plan.changes:
-        lines.append(f"stack set {change.name}: {_state(change)}")
         review = prepared.reviews.get(change.name)
-        if review is not None:
-            text = change_review.render_text(review, colour)
-            lines += ["  " + line if line else "" for line in text.splitlines()]
+        if change.new and review is not None:
+            # Everything of a new stack set is added: its size, not 100 lines of "Add".
+            lines.append(
+                f"stack set {change.name}: new, {len(review.changes)} resources in "
+                f"{len(review.stacks)} stacks (written to {_out(prepared, change.name)})"
+            )
+        else:
+            lines.append(f"stack set {change.name}: {_state(change)}")
+            if review is not None:
+                text = change_review.render_text(review, colour)
+                lines += ["  " + line if line else "" for line in text.splitlines()]
         lines.append("")
     waves = rollout.loaded.fleet.rollout_waves
     for number, wave in enumerate(waves, 1):
@@ -46,6 +53,12 @@ def render_text(rollout: Rollout, prepared: Prepared, colour: bool = False) -> s
     return "\n".join(lines)
 
 
+def _out(prepared: Prepared, name: str) -> str:
+    from litellm_cfn.fleet.variants import variant_out
+
+    return f"{variant_out(prepared.builds[name].variant)}/"
+
+
 def _state(change: StackSetChange) -> str:
     if change.removed:
         return "no longer in the fleet: its instances are deleted, then the stack set"
@@ -55,9 +68,10 @@ def _state(change: StackSetChange) -> str:
 
 
 def _pace(wave: Wave) -> str:
+    order = f": {', then '.join(wave.region_order)}" if wave.region_order else ""
     return (
         f"{wave.max_concurrent} at a time, {wave.failure_tolerance} failures tolerated, "
-        f"regions {wave.region_concurrency.lower()}"
+        f"regions {wave.region_concurrency.lower()}{order}"
     )
 
 

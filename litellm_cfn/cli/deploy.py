@@ -12,7 +12,9 @@ import click
 
 from litellm_cfn.cli.group import cli
 from litellm_cfn.cli.options import (
+    bucket_option,
     console,
+    output_option,
     platform_stacks,
     reports_errors,
     spec_argument,
@@ -22,16 +24,6 @@ from litellm_cfn.deploy import actions
 from litellm_cfn.deploy.flow import load_target
 from litellm_cfn.errors import InputError
 
-output_option = click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the review.",
-)
-bucket_option = click.option(
-    "--artifact-bucket", help="Bucket for packaged templates (default: the bootstrap one)."
-)
 allow_option = click.option(
     "--allow-replace",
     multiple=True,

@@ -11,6 +11,7 @@ from litellm_cfn.cli.group import cli
 from litellm_cfn.cli.options import (
     console,
     fleet_instance,
+    output_option,
     platform_stacks,
     reports_errors,
     spec_argument,
@@ -29,13 +30,7 @@ from litellm_cfn.errors import EXIT_FAILED
     "  litellm-cfn drift specs/fleets/example.yaml --fleet-target 111111111111/us-east-1"
 )
 @spec_argument
-@click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the drift (json: the report on stdout, progress on stderr).",
-)
+@output_option
 @with_aws_options
 @with_fleet_target_options
 @reports_errors

@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from litellm_cfn.cli.group import cli
-from litellm_cfn.cli.options import console, platform_stacks, reports_errors
+from litellm_cfn.cli.options import (
+    bucket_option,
+    console,
+    output_option,
+    platform_stacks,
+    reports_errors,
+)
 
 _EXAMPLES = """
 \b
@@ -63,17 +69,6 @@ def schema() -> None:
     click.echo(json.dumps(fleet_schema(), indent=2), nl=True)
 
 
-output_option = click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print (json: the document on stdout, progress on stderr).",
-)
-bucket_option = click.option(
-    "--artifact-bucket",
-    help="Bucket for packaged templates (default: the bootstrap one of the region).",
-)
 region_option = click.option(
     "--region", help="The administration region (default: the spec's region)."
 )

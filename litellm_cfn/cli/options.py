@@ -130,6 +130,19 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+output_option = click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print: text, or JSON on stdout with the progress on stderr.",
+)
+bucket_option = click.option(
+    "--artifact-bucket",
+    help="Bucket for packaged templates (default: the bootstrap stack's, in the region).",
+)
+
+
 aws_options = (
     click.option("--profile", help="AWS profile (default: the standard credential chain)."),
     click.option("--region", help="AWS region (default: the spec's region)."),

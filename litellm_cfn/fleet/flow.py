@@ -37,11 +37,9 @@ class Rollout:
     stacks: tuple[StackModule, ...] | None = None
     profile: str | None = None
 
-    def administrator_account(self) -> str | None:
-        """The account these credentials are in, for service-managed fleets only (whose
-        execution roles trust its StackSets); None for self-managed ones."""
-        if self.loaded.fleet.organization is None:
-            return None
+    def administrator_account(self) -> str:
+        """The account these credentials are in: it owns the artifacts bucket, and a
+        service-managed fleet's execution roles trust its StackSets."""
         from litellm_cfn.deploy.aws import client
 
         sts = client("sts", self.region, self.profile, self.console.warn)
@@ -90,6 +88,7 @@ def load_rollout(
 def prepare(rollout: Rollout, bucket: str | None) -> Prepared:
     """Build, lint and package every variant, read its stack set, predict the review of
     each new template, and plan the waves."""
+    from litellm_cfn.fleet.bucket_access import check_bucket_access
     from litellm_cfn.fleet.plan import Desired, plan
     from litellm_cfn.fleet.predict import predict
     from litellm_cfn.fleet.previous import running_templates
@@ -105,8 +104,9 @@ def prepare(rollout: Rollout, bucket: str | None) -> Prepared:
     compiled = compile_variants(loaded, rollout.stacks)
     check_names(loaded, compiled)
     used_bucket = _bucket(rollout, bucket)
-    variants = {variant.stack_set_name: variant for variant in loaded.variants}
     account = rollout.administrator_account()
+    check_bucket_access(rollout.s3, used_bucket, loaded, account, rollout.console.warn)
+    variants = {variant.stack_set_name: variant for variant in loaded.variants}
     builds = {
         name: _build(rollout, variants[name], platform, used_bucket, account)
         for name, platform in compiled.items()
@@ -142,7 +142,7 @@ def _bucket(rollout: Rollout, explicit: str | None) -> str:
 
 
 def _build(
-    rollout: Rollout, variant: Variant, compiled: Any, bucket: str, account: str | None
+    rollout: Rollout, variant: Variant, compiled: Any, bucket: str, account: str
 ) -> StackSetBuild:
     from litellm_cfn.compile.artifacts import artifact_prefix
     from litellm_cfn.compile.build import build

@@ -22,14 +22,14 @@ def permissions_for(
     variant: Variant,
     compiled: CompiledPlatform,
     bucket: str,
-    administrator_account: str | None,
+    administrator_account: str,
 ) -> Permissions:
     """The permissions `variant`'s stack set is created and updated with;
-    `administrator_account`, the account running StackSets, is needed for service-managed
+    `administrator_account`, the account running StackSets, is used by service-managed
     ones only (their execution role trusts its StackSets)."""
     fleet = loaded.fleet
     organization = fleet.organization
-    if organization is None or administrator_account is None:
+    if organization is None:
         return Permissions(
             model="SELF_MANAGED",
             administration_role_arn=fleet.permissions.administration_role_arn,

@@ -84,6 +84,23 @@ def test_without_a_terminal_or_yes_the_rollout_stops_for_approval(fleet):
     assert cfn.list_stack_sets()["Summaries"] == []
 
 
+def test_a_bucket_an_account_may_not_read_stops_the_rollout_before_any_stack_set(fleet, grant_read):
+    grant_read((A,))
+    result = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert result.exit_code == 1
+    assert (
+        f"the artifacts bucket {BUCKET} does not let account {B} read the templates "
+        f"(s3:GetObject on arn:aws:s3:::{BUCKET}/*)"
+    ) in result.output
+    assert (
+        f"Run `litellm-cfn bootstrap --region {REGION} --trust-account {A} --trust-account {B}` "
+        "first"
+    ) in result.output
+    assert "packaged" not in result.output
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    assert cfn.list_stack_sets()["Summaries"] == []
+
+
 def test_status_shows_every_instance_and_what_is_not_deployed(fleet, tmp_path):
     assert run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET).exit_code == 0
     healthy = run("status", str(fleet), "--output", "json")

@@ -7,7 +7,6 @@ platform would have left it, without instances: the refusal comes before any ope
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import boto3
@@ -21,7 +20,6 @@ from litellm_cfn.deploy.package import package
 from litellm_cfn.fleet.stacksets import describe
 from litellm_cfn.spec import load_spec
 from tests.aws import REGION
-from tests.conftest import REPO
 from tests.fleet.moto_fleet import BUCKET, A
 
 FLEET = f"""\
@@ -35,14 +33,11 @@ targets:
 
 
 @pytest.fixture
-def running_fleet(aws, tmp_path: Path, monkeypatch) -> Path:
-    """The stack set `litellm` running specs/platform.yaml, and a fleet file for it."""
-    monkeypatch.setenv("LITELLM_CFN_POLL_SECONDS", "0")
-    monkeypatch.chdir(tmp_path)
-    shutil.copy(REPO / "specs" / "platform.yaml", tmp_path / "platform.yaml")
+def running_fleet(fleet_folder: Path) -> Path:
+    """The stack set `litellm` running specs/platform.yaml, and a fleet file for it; the
+    artifacts bucket lets the target accounts read it."""
     s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET)
-    spec = load_spec(tmp_path / "platform.yaml").spec
+    spec = load_spec(fleet_folder / "platform.yaml").spec
     packaged = package(compile_platform(spec), s3, BUCKET, REGION, spec.stack_name)
     boto3.client("cloudformation", region_name=REGION).create_stack_set(
         StackSetName="litellm",
@@ -51,8 +46,8 @@ def running_fleet(aws, tmp_path: Path, monkeypatch) -> Path:
         Capabilities=CAPABILITIES,
         PermissionModel="SELF_MANAGED",
     )
-    (tmp_path / "fleet.yaml").write_text(FLEET)
-    return tmp_path / "fleet.yaml"
+    (fleet_folder / "fleet.yaml").write_text(FLEET)
+    return fleet_folder / "fleet.yaml"
 
 
 def rename_database(folder: Path) -> None:

@@ -20,6 +20,7 @@ from litellm_cfn.deploy.package import package
 from litellm_cfn.fleet.stacksets import describe
 from litellm_cfn.spec import load_spec
 from tests.aws import REGION
+from tests.conftest import REPO
 from tests.fleet.moto_fleet import BUCKET, A
 
 FLEET = f"""\
@@ -101,3 +102,19 @@ def test_an_unchanged_platform_is_no_change_even_with_its_whole_review_possible(
     assert "stack set litellm: template unchanged" in result.output
     assert f"litellm: create {A}/{REGION}" in result.output
     assert "DATA AT RISK" not in result.output
+
+
+def readme_fleet_diff() -> str:
+    """The output of `fleet diff specs/fleets/example.yaml` the README shows."""
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("`fleet diff specs/fleets/example.yaml`, run against the local moto")
+    block = readme[start:].split("```\n", 2)[1]
+    return block
+
+
+def test_fleet_diff_of_the_example_works_against_moto_as_the_readme_shows(fleet_folder):
+    result = run(
+        "diff", str(REPO / "specs" / "fleets" / "example.yaml"), "--artifact-bucket", BUCKET
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.replace(BUCKET, "ARTIFACTS") == readme_fleet_diff()

@@ -127,8 +127,10 @@ def _stack_set_steps(
     if not state.exists:
         steps.append(Step(first, desired.name, CREATE_STACK_SET))
     pending = changed
-    if changed and not set(existing) & desired.every_place:
-        steps.append(Step(first, desired.name, NEW_TEMPLATE))  # nothing running to carry it
+    if changed and not existing:
+        # No instance at all: an unrestricted update touches nothing. With instances, it would
+        # update every one of them, those about to be removed included.
+        steps.append(Step(first, desired.name, NEW_TEMPLATE))
         pending = False
     for wave in waves:
         places = desired.places.get(wave, ())

@@ -136,3 +136,13 @@ def test_organizational_units_are_places_for_service_managed_stack_sets():
     actual = {"litellm": StackSetState("litellm", "p", "", instances)}
     assert plan(WAVES, fleet, actual, by_unit=True).empty
     assert not plan(WAVES, fleet, actual, by_unit=False).empty
+
+
+def test_instances_about_to_be_removed_never_get_the_new_template():
+    fleet = [desired("litellm", "new", canary=((B, WEST),))]
+    actual = {"litellm": running("litellm", "old", (A, EAST))}
+    assert plan(WAVES, fleet, actual).steps == (
+        Step("canary", "litellm", CREATE, ((B, WEST),)),
+        Step("canary", "litellm", NEW_TEMPLATE, ((B, WEST),)),
+        Step(AFTER_THE_WAVES, "litellm", DELETE, ((A, EAST),)),
+    )

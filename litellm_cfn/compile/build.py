@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +45,12 @@ def build(
     stacks: tuple[StackModule, ...] = STACKS,
     compiled: CompiledPlatform | None = None,
     lint_cache: bool = True,
+    regions: Sequence[str] = (),
 ) -> BuildResult:
     """Compile `spec` into `out` (or write `compiled`, already compiled from it); on any
     failure `out` is left exactly as it was. `lint_cache=False` lints every template anew,
-    neither reading nor writing the lint cache."""
+    neither reading nor writing the lint cache. cfn-lint checks the templates for each of
+    `regions` (default: the spec's region), as a fleet deploys one template to several."""
     rendered = render(compiled or compile_platform(spec, stacks))
     files = {r.file: r.text for r in rendered} | {MANIFEST: manifest(spec.stack_name, rendered)}
     warnings: list[str] = []
@@ -55,7 +58,10 @@ def build(
         with replacing(out) as stage:
             write_files(stage, files)
             if lint:
-                warnings = _lint(stage, [r.file for r in rendered], spec.region, out, lint_cache)
+                written = [r.file for r in rendered]
+                for region in regions or (spec.region,):
+                    found = _lint(stage, written, region, out, lint_cache)
+                    warnings += [w for w in found if w not in warnings]
     except OSError as error:
         raise InputError(
             f"{out}: cannot write the build output: {error.strerror or error}"

@@ -153,7 +153,9 @@ def _build(
     from litellm_cfn.fleet.variants import variant_out
 
     spec = variant.spec
-    built = build(spec, variant_out(variant), lint=True, compiled=compiled)
+    targets = rollout.loaded.fleet.targets
+    regions = sorted({region for name in variant.targets for region in targets[name].regions})
+    built = build(spec, variant_out(variant), lint=True, compiled=compiled, regions=regions)
     rendered = {template.file: template.text for template in built.templates}
     prefix = artifact_prefix(spec)
     packaged = package(compiled, rollout.s3, bucket, rollout.region, prefix, rendered=rendered)

@@ -180,3 +180,20 @@ def test_one_lint_loads_the_rules_once_for_all_templates(tmp_path, monkeypatch):
     assert sorted(Path(t).name for t in created[0]) == [
         f for f in BUILT_FILES if f != "manifest.json"
     ]
+
+
+def test_a_template_deployed_to_several_regions_is_linted_for_each(tmp_path, monkeypatch):
+    import litellm_cfn.compile.lint as lint
+
+    linted: list[str] = []
+    real = lint.lint_templates
+
+    def recording(folder, files, region):
+        linted.append(region)
+        return real(folder, files, region)
+
+    monkeypatch.setattr(lint, "lint_templates", recording)
+    build(SPEC, tmp_path / "out", lint_cache=False, regions=("eu-west-1", "ap-southeast-2"))
+    assert linted == ["eu-west-1", "ap-southeast-2"]
+    build(SPEC, tmp_path / "out", lint_cache=False)
+    assert linted[2:] == [SPEC.region]

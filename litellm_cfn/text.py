@@ -24,3 +24,8 @@ def columns(
             cells[0] = first_cell(cells[0], index)
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 stack set`, `2 stack sets`: a count with its noun in the right number."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from litellm_cfn.deploy import review as change_review
 from litellm_cfn.fleet import plan as steps
 from litellm_cfn.fleet.stacksets import place_text
+from litellm_cfn.text import counted
 
 if TYPE_CHECKING:
     from litellm_cfn.fleet.flow import Prepared, Rollout
@@ -70,9 +71,13 @@ def _state(change: StackSetChange) -> str:
 def _pace(wave: Wave) -> str:
     order = f": {', then '.join(wave.region_order)}" if wave.region_order else ""
     return (
-        f"{wave.max_concurrent} at a time, {wave.failure_tolerance} failures tolerated, "
+        f"{wave.max_concurrent} at a time, {_tolerated(wave.failure_tolerance)} tolerated, "
         f"regions {wave.region_concurrency.lower()}{order}"
     )
+
+
+def _tolerated(tolerance: int | str) -> str:
+    return counted(tolerance, "failure") if isinstance(tolerance, int) else f"{tolerance} failures"
 
 
 def _step(step: steps.Step) -> str:
@@ -91,10 +96,11 @@ def _totals(prepared: Prepared) -> str:
     def count(*actions: str) -> int:
         return sum(len(s.places) for s in prepared.plan.steps if s.action in actions)
 
+    changing = len(prepared.plan.changes)
     return (
-        f"{len(prepared.plan.changes)} stack sets change: {count(steps.CREATE)} instances to "
-        f"create, {count(steps.UPDATE, steps.NEW_TEMPLATE)} to update, "
-        f"{count(steps.DELETE)} to delete"
+        f"{counted(changing, 'stack set')} {'changes' if changing == 1 else 'change'}: "
+        f"{counted(count(steps.CREATE), 'instance')} to create, "
+        f"{count(steps.UPDATE, steps.NEW_TEMPLATE)} to update, {count(steps.DELETE)} to delete"
     )
 
 

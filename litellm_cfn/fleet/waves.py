@@ -12,6 +12,7 @@ from litellm_cfn.fleet import plan as steps
 from litellm_cfn.fleet.operations import OperationFailed, Permissions, StackSetOperations
 from litellm_cfn.fleet.stacksets import describe
 from litellm_cfn.fleet.variants import fleet_name
+from litellm_cfn.text import counted
 
 if TYPE_CHECKING:
     from litellm_cfn.fleet.flow import Prepared, Rollout
@@ -106,6 +107,6 @@ def _summary(prepared: Prepared) -> str:
         return sum(len(s.places) for s in prepared.plan.steps if s.action in actions)
 
     return (
-        f"rolled out: {count(steps.CREATE)} instances created, "
+        f"rolled out: {counted(count(steps.CREATE), 'instance')} created, "
         f"{count(steps.UPDATE, steps.NEW_TEMPLATE)} updated, {count(steps.DELETE)} deleted"
     )

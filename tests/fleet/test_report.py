@@ -78,7 +78,7 @@ def test_the_text_review_then_the_waves_then_the_removals():
         f"  litellm: delete {B}/eu-west-1",
         "  (each deletion deletes the stack instance and its platform: the database leaves a "
         "final snapshot; keys, secrets and logs are kept)",
-        "2 stack sets change: 1 instances to create, 3 to update, 1 to delete",
+        "2 stack sets change: 1 instance to create, 3 to update, 1 to delete",
     ]
 
 

@@ -8,6 +8,7 @@ botocore serialised it."""
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 
 import boto3
@@ -125,3 +126,58 @@ def test_an_operation_still_running_is_polled_until_it_ends(fleet, monkeypatch):
     result = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
     assert result.exit_code == 0, result.output
     assert seen["polls"] >= 3
+
+
+def test_status_detects_drift_on_every_instance_first(fleet, monkeypatch):
+    assert run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET).exit_code == 0
+    started: list[str] = []
+
+    def detect(body: dict) -> dict:
+        started.append(body["StackSetName"])
+        return {"OperationId": f"drift-{body['StackSetName']}"}
+
+    def instances(body: dict) -> dict | None:
+        if body["StackSetName"] != "litellm" or not started:
+            return None
+        summaries = [
+            {
+                "StackSetId": "litellm:1",
+                "Region": region,
+                "Account": account,
+                "StackId": f"arn:aws:cloudformation:{region}:{account}:stack/StackSet-litellm-x/y",
+                "Status": "CURRENT",
+                "StackInstanceStatus": {"DetailedStatus": "SUCCEEDED"},
+                "DriftStatus": "DRIFTED" if (account, region) == (A, REGION) else "IN_SYNC",
+                "LastDriftCheckTimestamp": NOW,
+            }
+            for account in (A, "222222222222")
+            for region in (REGION, "eu-west-1")
+        ]
+        return {"Summaries": summaries}
+
+    def drift_operation(body: dict) -> dict | None:
+        if not body["OperationId"].startswith("drift-"):
+            return None
+        described = {
+            "OperationId": body["OperationId"],
+            "StackSetId": f"{body['StackSetName']}:1",
+            "Action": "DETECT_DRIFT",
+            "Status": "SUCCEEDED",
+            "CreationTimestamp": NOW,
+        }
+        return {"StackSetOperation": described}
+
+    def drift_results(body: dict) -> dict | None:
+        return {"Summaries": []} if body["OperationId"].startswith("drift-") else None
+
+    hook_client(monkeypatch, "DetectStackSetDrift", detect)
+    hook_client(monkeypatch, "DescribeStackSetOperation", drift_operation)
+    hook_client(monkeypatch, "ListStackSetOperationResults", drift_results)
+    hook_client(monkeypatch, "ListStackInstances", instances)
+    result = run("status", str(fleet), "--detect-drift", "--output", "json")
+    assert result.exit_code == 1
+    assert started == ["litellm", "litellm-staging"]
+    rows = {(r["stack_set"], r["target"], r["region"]): r for r in json.loads(result.stdout)}
+    assert rows[("litellm", A, REGION)]["drift"] == "DRIFTED"
+    assert not rows[("litellm", A, REGION)]["healthy"]
+    assert rows[("litellm", A, "eu-west-1")]["healthy"]

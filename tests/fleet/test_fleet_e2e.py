@@ -113,3 +113,42 @@ def test_status_shows_every_instance_and_what_is_not_deployed(fleet, tmp_path):
     assert changed.exit_code == 1
     assert "no longer a target" in changed.output
     assert "NOT DEPLOYED" in changed.output and "declared, not deployed" in changed.output
+
+
+def stored_description(stack_set: str) -> str:
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    return str(cfn.describe_stack_set(StackSetName=stack_set)["StackSet"]["Description"])
+
+
+def test_a_changed_spec_updates_each_stack_set_wave_by_wave(fleet, tmp_path):
+    assert run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET).exit_code == 0
+    before = stored_description("litellm"), stored_description("litellm-staging")
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(spec.read_text().replace("tags: {}", "tags: {team: ml-platform}"))
+    result = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "stack set litellm: new template" in out
+    assert f"  litellm-staging: new template to {A}/us-east-1" in out
+    places = f"{A}/eu-west-1, {A}/us-east-1, {B}/eu-west-1, {B}/us-east-1"
+    assert f"  litellm: new template to {places}" in out
+    assert (
+        out.index("wave 1/2 canary:")
+        < out.index("  litellm-staging update")
+        < out.index("wave 2/2 rest:")
+    )
+    assert "rolled out: 0 instances created, 5 updated, 0 deleted" in out
+    after = stored_description("litellm"), stored_description("litellm-staging")
+    assert all(old != new for old, new in zip(before, after, strict=True))
+    again = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert "no changes" in again.output
+
+
+def test_adding_a_region_creates_those_instances_only(fleet, tmp_path):
+    assert run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET).exit_code == 0
+    write_fleet(tmp_path, regions="us-east-1, eu-west-1, ap-south-1")
+    result = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert result.exit_code == 0, result.output
+    assert f"  litellm: create {A}/ap-south-1, {B}/ap-south-1" in result.output
+    assert "rolled out: 2 instances created, 0 updated, 0 deleted" in result.output
+    assert len(instances("litellm")) == 6

@@ -21,6 +21,9 @@ from litellm_cfn.errors import Interrupted, LitellmCfnError, Terminated
 from litellm_cfn.fleet.stacksets import Place, place_text
 
 DONE = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
+# A stack set operation runs for minutes to hours, and each poll is two calls (the operation
+# and its results per target): poll five times slower than a stack's events.
+POLL_FACTOR = 5
 # Each target's result as ListStackSetOperationResults gives it.
 FAILED_RESULTS = frozenset({"FAILED", "CANCELLED"})
 
@@ -96,10 +99,12 @@ class StackSetOperations:
         poll: float,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`poll`: the seconds between polls of a stack (`poll_seconds()`); an operation is
+        polled `POLL_FACTOR` times slower."""
         self.cfn = cfn
         self.permissions = permissions
         self.echo = echo
-        self.poll = poll
+        self.poll = poll * POLL_FACTOR
         self.sleep = sleep
 
     def create_stack_set(self, name: str, packaged: Packaged, description: str) -> None:

@@ -169,11 +169,35 @@ def _build(
     return StackSetBuild(variant, packaged, templates, permissions)
 
 
+def _guarded(prepared: Prepared) -> dict[str, str]:
+    """Every name `--allow-replace` accepts for a stateful resource of any stack set
+    (`LogicalId`, `NestedStack/LogicalId`, `<stack set>/NestedStack/LogicalId`), each to
+    `NestedStack/LogicalId`."""
+    from litellm_cfn.deploy.review import STATEFUL_TYPES
+
+    named: dict[str, str] = {}
+    for stack_set, build in prepared.builds.items():
+        for stack, template in build.templates.nested.items():
+            for logical_id, resource in (template.get("Resources") or {}).items():
+                if resource.get("Type") in STATEFUL_TYPES:
+                    qualified = f"{stack_set}/{stack}/{logical_id}"
+                    names = (logical_id, f"{stack}/{logical_id}", qualified)
+                    named |= dict.fromkeys(names, f"{stack}/{logical_id}")
+    return named
+
+
 def refuse_unallowed(
     prepared: Prepared, allow_replace: tuple[str, ...], allow_remove: tuple[str, ...]
 ) -> None:
     """Stop before any change when the plan replaces or removes data nobody named, or names
     what is not in the plan (exit 2)."""
+    guarded = _guarded(prepared)
+    unguarded = [name for name in allow_replace if name not in guarded]
+    if unguarded:
+        raise InputError(
+            f"--allow-replace {', '.join(shown(n) for n in unguarded)}: no stateful resource "
+            f"of the fleet is named so; it guards {', '.join(sorted(set(guarded.values())))}"
+        )
     risks = [
         (name, change)
         for name, review in prepared.reviews.items()

@@ -118,3 +118,16 @@ def test_fleet_diff_of_the_example_works_against_moto_as_the_readme_shows(fleet_
     )
     assert result.exit_code == 0, result.output
     assert result.output.replace(BUCKET, "ARTIFACTS") == readme_fleet_diff()
+
+
+def test_allowing_what_no_stateful_resource_is_named_is_bad_input(running_fleet):
+    rename_database(running_fleet.parent)
+    result = run(
+        "deploy", str(running_fleet), "--yes", "--artifact-bucket", BUCKET,
+        "--allow-replace", "Databse",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--allow-replace 'Databse': no stateful resource of the fleet is named so; it " in (
+        result.output
+    )
+    assert "RdsStack/Database" in result.output.splitlines()[-1]

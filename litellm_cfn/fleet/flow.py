@@ -192,7 +192,8 @@ def refuse_unallowed(
     """Stop before any change when the plan replaces or removes data nobody named, or names
     what is not in the plan (exit 2)."""
     guarded = _guarded(prepared)
-    unguarded = [name for name in allow_replace if name not in guarded]
+    at_risk = {n for r in prepared.reviews.values() for c in r.data_at_risk for n in c.names}
+    unguarded = [name for name in allow_replace if name not in guarded and name not in at_risk]
     if unguarded:
         raise InputError(
             f"--allow-replace {', '.join(shown(n) for n in unguarded)}: no stateful resource "

@@ -131,3 +131,20 @@ def test_allowing_what_no_stateful_resource_is_named_is_bad_input(running_fleet)
         result.output
     )
     assert "RdsStack/Database" in result.output.splitlines()[-1]
+
+
+def test_a_nested_stack_the_new_templates_drop_is_named_by_its_logical_id(running_fleet):
+    spec = running_fleet.parent / "platform.yaml"
+    text = spec.read_text()
+    spec.write_text(text.replace("enabled: true             # router", "enabled: false  # router"))
+    refused = run("deploy", str(running_fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert refused.exit_code == 1
+    assert "Remove litellm/CacheStack (AWS::CloudFormation::Stack)" in refused.output
+    # Its stateful resources are each named too, as the review lists them.
+    names = ("CacheStack", "CacheKey", "CacheLogsKey", "CacheSlowLogLogGroup")
+    allowed = run(
+        "deploy", str(running_fleet), "--artifact-bucket", BUCKET,
+        *(f"--allow-replace={name}" for name in names),
+        "--allow-replace", "CacheStack/CacheEngineLogLogGroup",
+    )  # fmt: skip
+    assert allowed.exit_code == 3, allowed.output  # past the guard, stopped for approval

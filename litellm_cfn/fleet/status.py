@@ -77,24 +77,28 @@ def fleet_status(rollout: Rollout, detect_drift: bool) -> list[Row]:
 
 
 def _rows(state: StackSetState, declared: set[tuple[str, str]], by_unit: bool) -> list[Row]:
+    """One row per instance (an organizational unit's, one per account in it), then one per
+    declared place that runs none."""
     version = state.template_sha256[:12]
-    running = state.places(by_unit) if state.exists else {}
-    rows = [
-        Row(
-            state.name,
-            where,
-            region,
-            instance.status,
-            instance.detailed_status,
-            instance.drift,
-            version if instance.status == "CURRENT" else "an earlier one",
-            "" if (where, region) in declared else "no longer a target",
+    rows = []
+    for instance in state.instances if state.exists else ():
+        where, region = instance.place(by_unit)
+        rows.append(
+            Row(
+                state.name,
+                f"{where} {instance.account}" if by_unit else where,
+                region,
+                instance.status,
+                instance.detailed_status,
+                instance.drift,
+                version if instance.status == "CURRENT" else "an earlier one",
+                "" if (where, region) in declared else "no longer a target",
+            )
         )
-        for (where, region), instance in sorted(running.items())
-    ]
+    running = {instance.place(by_unit) for instance in state.instances}
     rows += [
         Row(state.name, where, region, NOT_DEPLOYED, "", "", "", "declared, not deployed")
-        for where, region in sorted(declared - set(running))
+        for where, region in sorted(declared - running)
     ]
     return rows
 

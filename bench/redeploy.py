@@ -32,13 +32,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CACHED = "lint findings cached"
 COLD = "cfn-lint every time"
-# Runs the real CLI with two test-only adjustments: the VPC stack alone (through the CLI's
-# context object, its seam for the set of stacks), and a count of the API calls (by
+# Runs the real CLI with two test-only adjustments: the stacks cli_wrapper names (through the
+# CLI's context object, its seam for the set of stacks), and a count of the API calls (by
 # operation) printed to stderr as JSON when the process ends.
-WRAPPER = """
+_WRAPPER = """
 import collections, json, os, sys
 import litellm_cfn.deploy.aws as aws
-from nested_stacks import vpc
+STACKS_IMPORT
 real_client, calls = aws.client, collections.Counter()
 class Accepted:
     status_code = 200
@@ -56,12 +56,22 @@ aws.client = client
 from litellm_cfn.cli import cli
 from litellm_cfn.cli.options import Platform
 try:
-    cli(prog_name="litellm-cfn", obj=Platform(stacks=(vpc,)))
+    cli(prog_name="litellm-cfn", obj=Platform(stacks=STACKS))
 except SystemExit as exit:
     sys.stderr.write("CALLS " + json.dumps(calls) + "\\n")
     sys.stderr.flush()
     os._exit(exit.code or 0)
 """
+
+
+def cli_wrapper(stacks_import: str, stacks: str) -> str:
+    """The wrapper script for the platform `stacks` (Python source: a tuple of the modules
+    `stacks_import` imports, or None for every nested stack)."""
+    return _WRAPPER.replace("=STACKS)", f"={stacks})").replace("STACKS_IMPORT", stacks_import)
+
+
+# The VPC stack alone.
+WRAPPER = cli_wrapper("from nested_stacks import vpc", "(vpc,)")
 
 
 def free_port() -> int:
@@ -83,6 +93,48 @@ def local_aws(port: int) -> dict[str, str]:
         "LITELLM_CFN_POLL_SECONDS": "0.2",
         "PYTHONPATH": str(REPO),
     }
+
+
+def start_moto(port: int) -> subprocess.Popen[bytes]:
+    """Start moto with its KMS tag fix (tests/moto_server.py), as the deploy tests run it, on
+    loopback `port`, and wait (up to 10 s) until it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+    except BaseException:
+        server.terminate()
+        raise
+    return server
+
+
+def run_cli(
+    wrapper: str, work: str | Path, env: dict[str, str], *argv: str
+) -> tuple[float, str, str]:
+    """Run `litellm-cfn argv` through `wrapper` in `work`: its wall-clock seconds, stdout and
+    stderr; exit the benchmark if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *argv],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
+    return elapsed, done.stdout, done.stderr
 
 
 def report(runs: dict[str, list[float]], calls: dict[str, int], last_output: str) -> None:
@@ -110,39 +162,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed rounds (default 7)")
     args = parser.parse_args()
     port = free_port()
-    # moto with its KMS tag fix (tests/moto_server.py), as the deploy tests run it.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_moto(port)
     env = local_aws(port)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         with tempfile.TemporaryDirectory() as work:
             spec = Path(work) / "platform.yaml"
             spec.write_text((REPO / "specs" / "platform.yaml").read_text())
 
             def litellm_cfn(*argv: str) -> tuple[float, str, str]:
-                start = time.perf_counter()
-                done = subprocess.run(
-                    [sys.executable, "-c", WRAPPER, *argv],
-                    cwd=work,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                elapsed = time.perf_counter() - start
-                if done.returncode != 0:
-                    sys.exit(f"bench: {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
-                return elapsed, done.stdout, done.stderr
+                return run_cli(WRAPPER, work, env, *argv)
 
             litellm_cfn("bootstrap", "--region", "us-east-1")
             env["LITELLM_CFN_CACHE_DIR"] = str(Path(work) / "cache")

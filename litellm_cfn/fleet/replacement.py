@@ -15,8 +15,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
-
 # The schemas differ little between regions in what they make create-only; one region is enough.
 REGION = "us-east-1"
 ALWAYS = "Always"
@@ -33,6 +31,9 @@ Reference = tuple[
 
 @functools.cache
 def _schema(resource_type: str) -> dict[str, Any] | None:
+    # cfn-lint (with sympy and networkx) takes 0.4 s to import: only when a review is made.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
     try:
         return PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, resource_type).schema
     except ResourceNotFoundError:

@@ -33,7 +33,6 @@ benchmark. Results go to bench/results/fleet.json; the table is printed as Markd
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -48,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from redeploy import REPO, cli_wrapper, free_port, local_aws, run_cli, start_moto
+from run import parse_runs
 
 RESULTS_FILE = REPO / "bench" / "results" / "fleet.json"
 FLEET = "specs/fleets/example.yaml"
@@ -247,17 +247,7 @@ def render(cmds: list[Command], rounds: int, load: tuple[float, float]) -> dict[
 def main() -> None:
     """Start two moto servers, deploy the fleet once, time the three commands, write
     bench/results/fleet.json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=DEFAULT_RUNS,
-        metavar="N",
-        help=f"timed rounds (default {DEFAULT_RUNS})",
-    )
-    args = parser.parse_args()
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    runs = parse_runs(__doc__, DEFAULT_RUNS)
     diff_port, deploy_port = free_port(), free_port()
     while deploy_port == diff_port:
         deploy_port = free_port()
@@ -269,13 +259,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             cmds = commands(Path(tmp), diff_port, deploy_port)
             started = time.perf_counter()
-            measure(cmds, args.runs)
+            measure(cmds, runs)
             print(f"measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-    results = render(cmds, args.runs, (load_before, os.getloadavg()[0]))
+    results = render(cmds, runs, (load_before, os.getloadavg()[0]))
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS_FILE.relative_to(REPO)}")

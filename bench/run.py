@@ -201,24 +201,26 @@ def check_targets(by_label: dict[str, Command]) -> dict[str, bool]:
     return {name: ok for name, ok, _, _ in targets}
 
 
-def main() -> None:
-    """Parse arguments, run the benchmark and write bench/results/latest.json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def parse_runs(doc: str | None, default: int) -> int:
+    """The `--runs N` of a benchmark's command line (timed rounds, at least 1)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument(
-        "--runs",
-        type=int,
-        default=DEFAULT_RUNS,
-        metavar="N",
-        help=f"timed rounds (default {DEFAULT_RUNS})",
+        "--runs", type=int, default=default, metavar="N", help=f"timed rounds (default {default})"
     )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    return int(args.runs)
+
+
+def main() -> None:
+    """Parse arguments, run the benchmark and write bench/results/latest.json."""
+    runs = parse_runs(__doc__, DEFAULT_RUNS)
     with tempfile.TemporaryDirectory() as tmp_name:
         os.environ["LITELLM_CFN_CACHE_DIR"] = str(Path(tmp_name) / "cache")
         commands = make_commands(Path(tmp_name))
-        measure(commands, args.runs)
-    results = render(commands, args.runs)
+        measure(commands, runs)
+    results = render(commands, runs)
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS_FILE.relative_to(REPO_ROOT)}")

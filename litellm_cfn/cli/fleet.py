@@ -1,5 +1,6 @@
-"""The fleet commands: `fleet validate` and `fleet schema`, for one platform rolled out to
-many accounts and regions through CloudFormation StackSets."""
+"""The fleet commands, for one platform rolled out to many accounts and regions through
+CloudFormation StackSets: `fleet validate` and `fleet schema` (offline), `fleet diff`,
+`fleet deploy` and `fleet status`."""
 
 from __future__ import annotations
 

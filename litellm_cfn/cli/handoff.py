@@ -101,7 +101,7 @@ def kube(
     from litellm_cfn.kube.deployed import deployed, deployed_from_file
     from litellm_cfn.spec import load_spec
 
-    instance = fleet_instance(spec, fleet_target, stack_set, profile)
+    instance = fleet_instance(spec, fleet_target, stack_set, profile, outputs_file is not None)
     loaded = instance.spec if instance else load_spec(spec).spec
     region = instance.region if instance else region
     if outputs_file is not None:

@@ -173,9 +173,14 @@ def with_fleet_target_options(command: F) -> F:
 
 
 def fleet_instance(
-    path: Path, fleet_target: str | None, stack_set: str | None, profile: str | None
+    path: Path,
+    fleet_target: str | None,
+    stack_set: str | None,
+    profile: str | None,
+    offline: bool = False,
 ) -> FleetInstance | None:
-    """The fleet target `--fleet-target` addresses in the fleet file `path`, or None."""
+    """The fleet target `--fleet-target` addresses in the fleet file `path`, or None;
+    `offline`, without looking for its root stack."""
     if fleet_target is None:
         if stack_set is not None:
             raise InputError("--stack-set goes with --fleet-target")
@@ -184,4 +189,4 @@ def fleet_instance(
         raise InputError("--region: with --fleet-target, the region is the target's")
     from litellm_cfn.fleet.address import locate
 
-    return locate(path, fleet_target, stack_set, profile, console().warn)
+    return locate(path, fleet_target, stack_set, profile, console().warn, offline)

@@ -122,14 +122,17 @@ def locate(
     stack_set: str | None,
     profile: str | None,
     notice: Callable[[str], None] | None = None,
+    offline: bool = False,
 ) -> FleetInstance:
     """The platform the fleet at `fleet_path` runs at `place` (ACCOUNT/REGION), read with
-    credentials (`profile`) of that account."""
+    credentials (`profile`) of that account; `offline`, its variant alone (no root stack)."""
     from litellm_cfn.deploy.aws import aws_errors, client
     from litellm_cfn.fleet.load import load_fleet
 
     account, region = parse_place(place)
     variant = variant_at(load_fleet(fleet_path), account, region, stack_set)
+    if offline:
+        return FleetInstance(variant.spec, account, region, variant.stack_set_name, "")
     with aws_errors(f"find the stack of {variant.stack_set_name} in {place}"):
         caller = client("sts", region, profile, notice).get_caller_identity()["Account"]
         if caller != account:

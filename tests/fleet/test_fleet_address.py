@@ -117,3 +117,18 @@ def test_a_target_names_its_root_stack_for_drift():
     addressed = Target(**(fields | {"spec": spec, "root_stack": "StackSet-litellm-1"}))
     assert addressed.stack_name == "StackSet-litellm-1"
     assert Target(**(fields | {"spec": spec})).stack_name == "litellm-prod"
+
+
+def test_kube_from_an_outputs_file_needs_no_aws_for_a_fleet_target(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REPO / "specs" / "platform.yaml", tmp_path / "platform.yaml")
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    (tmp_path / "outputs.json").write_text(json.dumps(OUTPUTS))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    result = run(
+        "kube", "fleet.yaml", "--fleet-target", f"{OWN}/us-east-1", "--stack-set",
+        "litellm-staging", "--outputs", "outputs.json", "--out", "k8s",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "k8s" / "kube-manifest.json").read_text())
+    assert manifest["platform"] == "litellm-staging"  # the staging variant's hand-off

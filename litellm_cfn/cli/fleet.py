@@ -52,13 +52,15 @@ def validate(fleet_file: Path) -> None:
     where the fleet puts them, and print each stack set with its platform and targets, then
     the waves in order."""
     from litellm_cfn.fleet.load import load_fleet
-    from litellm_cfn.fleet.summary import fleet_summary
+    from litellm_cfn.fleet.summary import fleet_summary, fleet_warnings
     from litellm_cfn.fleet.variants import check_names, compile_variants
 
     loaded = load_fleet(fleet_file)
     check_names(loaded, compile_variants(loaded, platform_stacks()))
     for line in fleet_summary(loaded):
         click.echo(line)
+    for warning in fleet_warnings(loaded):
+        click.echo(str(warning), err=True)
 
 
 @fleet.command(epilog="\b\nExample:\n  litellm-cfn fleet schema > specs/fleets/fleet.schema.json")

@@ -79,6 +79,10 @@ def load_rollout(
 
     gc.enable()  # a rollout is watched for hours: see deploy.flow.load_target
     loaded = load_fleet(path)
+    from litellm_cfn.fleet.summary import fleet_warnings
+
+    for warning in fleet_warnings(loaded):
+        console.warn(str(warning))
     used = region or loaded.base.region
     cfn = client("cloudformation", used, profile, console.warn)
     s3 = client("s3", used, profile, console.warn)

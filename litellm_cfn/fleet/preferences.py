@@ -83,6 +83,22 @@ def strict_concurrency(wave: Wave) -> Violation | None:
     )
 
 
+def strict_caps_percentage(wave: Wave) -> str | None:
+    """A warning when STRICT_FAILURE_TOLERANCE holds a percentage `max_concurrent` down to
+    failure_tolerance + 1 accounts at once: "The initial actual concurrency is set to the lower
+    of either the value of the MaxConcurrentCount, or the value of FailureToleranceCount +1"
+    (the API reference's ConcurrencyMode)."""
+    most, tolerance = wave.max_concurrent, wave.failure_tolerance
+    strict = wave.concurrency_mode == "STRICT_FAILURE_TOLERANCE"
+    if not (strict and isinstance(most, str) and isinstance(tolerance, int)):
+        return None
+    return (
+        f"with concurrency_mode STRICT_FAILURE_TOLERANCE (AWS's default), AWS deploys at most "
+        f"failure_tolerance + 1 ({tolerance + 1}) accounts at once per region, whatever "
+        f"{most} says; set concurrency_mode: SOFT_FAILURE_TOLERANCE for {most}"
+    )
+
+
 def _api_amount(name: str, amount: int | str) -> dict[str, int]:
     if isinstance(amount, int):
         return {f"{name}Count": amount}

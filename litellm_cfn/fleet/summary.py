@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from litellm_cfn.errors import Problem
 from litellm_cfn.fleet.load import LoadedFleet
 from litellm_cfn.fleet.model import FleetTarget, Wave
+from litellm_cfn.fleet.preferences import strict_caps_percentage
 from litellm_cfn.spec.report import summary
 
 
@@ -22,6 +24,17 @@ def fleet_summary(loaded: LoadedFleet) -> list[str]:
     for number, wave in enumerate(fleet.rollout_waves, start=1):
         lines.append(f"  {number}. {wave.name}: {', '.join(wave.targets)}; {_pace(wave)}")
     return lines
+
+
+def fleet_warnings(loaded: LoadedFleet) -> list[Problem]:
+    """What the fleet file says that AWS will do otherwise than it reads, located."""
+    warnings = []
+    for index, wave in enumerate(loaded.fleet.rollout_waves):
+        capped = strict_caps_percentage(wave)
+        if capped and loaded.fleet.waves is not None:
+            path = ("waves", index, "max_concurrent")
+            warnings.append(loaded.source.problem(path, capped, "warning"))
+    return warnings
 
 
 def _where(target: FleetTarget) -> str:

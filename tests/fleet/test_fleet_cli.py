@@ -37,7 +37,7 @@ def test_validate_prints_each_stack_set_its_targets_and_the_waves(monkeypatch):
         "  1. canary: staging; max_concurrent 1, failure_tolerance 0, regions SEQUENTIAL, "
         "STRICT_FAILURE_TOLERANCE",
         "  2. rest: production; max_concurrent 50%, failure_tolerance 0, regions SEQUENTIAL "
-        "(us-east-1 then eu-west-1), STRICT_FAILURE_TOLERANCE",
+        "(us-east-1 then eu-west-1), SOFT_FAILURE_TOLERANCE",
     ]
     assert result.stderr == ""
 
@@ -150,3 +150,20 @@ def test_a_place_given_twice_in_one_stack_set_is_refused(tmp_path):
         "targets.b: 111111111111/us-east-1 is also in target a, of the same stack set "
         "litellm-prod: StackSets runs one instance per account and region; give it once"
     ) in result.stderr
+
+
+def test_a_percentage_that_strict_tolerance_caps_is_a_located_warning(tmp_path):
+    text = (
+        "spec: platform.yaml\ntargets:\n"
+        '  prod: {accounts: ["111111111111"], regions: [us-east-1]}\n'
+        "waves:\n  - {name: all, targets: [prod], max_concurrent: 50%}\n"
+    )
+    path = write_fleet(tmp_path, text)
+    result = run("fleet", "validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{path}:5:34: waves[0].max_concurrent: warning: with concurrency_mode "
+        "STRICT_FAILURE_TOLERANCE (AWS's default), AWS deploys at most failure_tolerance + 1 "
+        "(1) accounts at once per region, whatever 50% says; set concurrency_mode: "
+        "SOFT_FAILURE_TOLERANCE for 50%"
+    ]

@@ -118,6 +118,7 @@ def prepare(rollout: Rollout, bucket: str | None) -> Prepared:
     call_as = next(iter(builds.values())).permissions.call_as
     names = set(builds) | set(fleet_stack_sets(rollout.cfn, fleet_name(loaded), call_as))
     actual = {name: read_stack_set(rollout.cfn, name, call_as) for name in sorted(names)}
+    _refuse_foreign(actual, fleet_name(loaded))
     reviews = {
         name: predict(name, running_templates(actual[name], rollout.s3), build.templates)
         for name, build in builds.items()
@@ -130,6 +131,21 @@ def prepare(rollout: Rollout, bucket: str | None) -> Prepared:
     waves = [wave.name for wave in loaded.fleet.rollout_waves]
     by_unit = loaded.fleet.permission_model == "SERVICE_MANAGED"
     return Prepared(builds, actual, reviews, plan(waves, desired, actual, by_unit))
+
+
+def _refuse_foreign(actual: dict[str, StackSetState], fleet: str) -> None:
+    """Stop when a stack set the fleet would update is another's: its description does not
+    carry this fleet's mark (another fleet's, or one made by hand)."""
+    from litellm_cfn.fleet.stacksets import DESCRIPTION_MARK
+
+    mark = f"{DESCRIPTION_MARK} {fleet}:"
+    foreign = [s for s in actual.values() if s.exists and not s.description.startswith(mark)]
+    if foreign:
+        named = ", ".join(f"{s.name} ({shown(s.description, 80)})" for s in foreign)
+        raise LitellmCfnError(
+            f"the stack sets {named} exist but are not fleet {fleet}'s; refusing to update "
+            "them: give the fleet another `name`, or its targets other names"
+        )
 
 
 def _bucket(rollout: Rollout, explicit: str | None) -> str:

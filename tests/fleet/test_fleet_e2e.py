@@ -152,3 +152,18 @@ def test_adding_a_region_creates_those_instances_only(fleet, tmp_path):
     assert f"  litellm: create {A}/ap-south-1, {B}/ap-south-1" in result.output
     assert "rolled out: 2 instances created, 0 updated, 0 deleted" in result.output
     assert len(instances("litellm")) == 6
+
+
+def test_a_stack_set_of_the_same_name_that_is_not_the_fleets_is_never_touched(fleet):
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    cfn.create_stack_set(
+        StackSetName="litellm", Description="the network team's", TemplateBody="{}"
+    )
+    result = run("deploy", str(fleet), "--yes", "--artifact-bucket", BUCKET)
+    assert result.exit_code == 1
+    assert (
+        "the stack sets litellm (\"the network team's\") exist but are not fleet litellm's; "
+        "refusing to update them" in result.output
+    )
+    assert cfn.describe_stack_set(StackSetName="litellm")["StackSet"]["TemplateBody"] == "{}"
+    assert "litellm-staging" not in {s["StackSetName"] for s in cfn.list_stack_sets()["Summaries"]}

@@ -44,7 +44,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from redeploy import REPO, cli_wrapper, free_port, local_aws, run_cli, start_moto
 from run import parse_runs
@@ -103,17 +102,12 @@ def working_copy(root: Path) -> Path:
 
 def readable_bucket(port: int) -> None:
     """Create BUCKET on the moto server at `port`, with bootstrap's policy for ACCOUNTS less
-    its TLS-only Deny (its other statements name the bucket through Fn::Sub alone)."""
+    its TLS-only Deny, as the fleet tests give theirs."""
     import boto3
 
-    from litellm_cfn.deploy.bootstrap import bootstrap_template
+    sys.path.insert(0, str(REPO))  # the tests' helpers, from the repository root
+    from tests.bootstrap_policy import readable_on_moto
 
-    template = bootstrap_template(ACCOUNTS).to_dict()
-    document = template["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
-    document["Statement"] = [s for s in document["Statement"] if s["Sid"] != "TlsOnly"]
-    policy = json.dumps(_substituted(document))
-    if "Fn::" in policy or '"Ref"' in policy or "${" in policy:
-        sys.exit("bench: bootstrap's bucket policy uses an intrinsic this script does not resolve")
     s3 = boto3.client(
         "s3",
         endpoint_url=f"http://127.0.0.1:{port}",
@@ -122,19 +116,7 @@ def readable_bucket(port: int) -> None:
         aws_secret_access_key="testing",
     )
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=policy)
-
-
-def _substituted(value: Any) -> Any:
-    """`value` with each `Fn::Sub` of the bucket's ARN and the partition made for BUCKET."""
-    if isinstance(value, list):
-        return [_substituted(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str):
-        text = value["Fn::Sub"].replace("${ArtifactBucket.Arn}", f"arn:aws:s3:::{BUCKET}")
-        return text.replace("${AWS::Partition}", "aws")
-    return {key: _substituted(item) for key, item in value.items()}
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(readable_on_moto(BUCKET, ACCOUNTS)))
 
 
 def commands(tmp: Path, diff_port: int, deploy_port: int) -> list[Command]:

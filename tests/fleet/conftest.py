@@ -7,65 +7,34 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import boto3
 import pytest
 
-from litellm_cfn.deploy.bootstrap import bootstrap_template
 from tests.aws import REGION
+from tests.bootstrap_policy import bootstrap_policy as policy_of
+from tests.bootstrap_policy import readable_on_moto
 from tests.conftest import REPO
 from tests.fleet.moto_fleet import BUCKET, A, B, write_fleet
 
 BootstrapPolicy = Callable[..., dict]
 
 
-def _resolved(value: Any, bucket: str) -> Any:
-    """`value` with CloudFormation's substitutions made for the bootstrap bucket `bucket`."""
-    arn = f"arn:aws:s3:::{bucket}"
-    if isinstance(value, list):
-        return [_resolved(item, bucket) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if value == {"Fn::GetAtt": ["ArtifactBucket", "Arn"]}:
-        return arn
-    if list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str):
-        return (
-            value["Fn::Sub"]
-            .replace("${ArtifactBucket.Arn}", arn)
-            .replace("${AWS::Partition}", "aws")
-        )
-    intrinsic = [key for key in value if key.startswith("Fn::") or key == "Ref"]
-    assert not intrinsic, f"resolve {intrinsic} here: bootstrap's policy uses it now"
-    return {key: _resolved(item, bucket) for key, item in value.items()}
-
-
 @pytest.fixture
 def bootstrap_policy() -> BootstrapPolicy:
     """The bucket policy `litellm-cfn bootstrap --trust-account ACCOUNT ... [--trust-organization
-    ORG]` gives its bucket, as GetBucketPolicy returns it: rendered from the bootstrap template,
-    since moto's CloudFormation does not apply a stack's AWS::S3::BucketPolicy."""
-
-    def policy(bucket: str, accounts: Iterable[str] = (), organization: str | None = None):
-        template = bootstrap_template(tuple(accounts), organization).to_dict()
-        document = template["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]
-        return _resolved(document, bucket)
-
-    return policy
+    ORG]` gives its bucket, as GetBucketPolicy returns it (tests/bootstrap_policy.py)."""
+    return policy_of
 
 
 @pytest.fixture
-def grant_read(bootstrap_policy) -> Callable[..., None]:
+def grant_read() -> Callable[..., None]:
     """Put on BUCKET the policy `litellm-cfn bootstrap --trust-account ACCOUNT ...` writes,
-    less its TLS-only Deny: moto (5.x) evaluates bucket policies on object requests and takes
-    a condition it has no value for (aws:SecureTransport) as refusing every request the
-    statement covers, so every upload of the templates would be refused."""
+    less its TLS-only Deny, which moto cannot evaluate (tests/bootstrap_policy.py)."""
 
     def grant(accounts: Iterable[str]) -> None:
-        document = bootstrap_policy(BUCKET, accounts)
-        document["Statement"] = [s for s in document["Statement"] if s["Sid"] != "TlsOnly"]
         boto3.client("s3", region_name=REGION).put_bucket_policy(
-            Bucket=BUCKET, Policy=json.dumps(document)
+            Bucket=BUCKET, Policy=json.dumps(readable_on_moto(BUCKET, accounts))
         )
 
     return grant

@@ -4,8 +4,12 @@ set, create, update and delete stack instances, detect drift.
 One operation runs on a stack set at a time, so the calls of a wave follow one another.
 StackSets creates an instance in every account given in every region given, so places that
 are not such a product are sent as several calls, accounts grouped by their regions.
+Deleting instances deletes their stacks (`RetainStacks` false), so what the templates retain
+is all that stays. Progress per target is ListStackSetOperationResults'.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackSet.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStackInstances.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackSetOperationResults.html
 """
 
 from __future__ import annotations

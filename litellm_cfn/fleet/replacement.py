@@ -6,6 +6,8 @@ value there makes CloudFormation create a new resource and delete the old one ("
 `conditionalCreateOnlyProperties` replace it only for some values ("Conditionally"). Values
 that flow through Ref, GetAtt and Sub are known only at deploy time: a create-only property fed
 by something that changes is a possible replacement, as a change set's `Dynamic` evaluation.
+https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-schema.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ResourceChangeDetail.html
 """
 
 from __future__ import annotations

@@ -80,10 +80,6 @@ class FleetPlan:
         """The instances the rollout deletes, by stack set."""
         return [(s.stack_set, p) for s in self.steps if s.action == DELETE for p in s.places]
 
-    def changing(self, stack_set: str) -> StackSetChange | None:
-        """The change of `stack_set`, if it has one."""
-        return next((c for c in self.changes if c.name == stack_set), None)
-
 
 def plan(
     waves: Sequence[str],

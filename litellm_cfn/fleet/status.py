@@ -38,6 +38,8 @@ class Row:
     drift: str
     template: str
     note: str = ""
+    reason: str = ""  # StackSets' StatusReason, when it gives one
+    last_drift_check: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -93,6 +95,8 @@ def _rows(state: StackSetState, declared: set[tuple[str, str]], by_unit: bool) -
                 instance.drift,
                 version if instance.status == "CURRENT" else "an earlier one",
                 "" if (where, region) in declared else "no longer a target",
+                instance.reason,
+                instance.last_drift_check,
             )
         )
     running = {instance.place(by_unit) for instance in state.instances}
@@ -111,7 +115,12 @@ def render_text(rows: list[Row]) -> str:
         for r in rows
     ]
     healthy = sum(row.healthy for row in rows)
-    return "\n".join([*columns([header, *table]), f"{healthy} of {len(rows)} healthy"])
+    why = [
+        f"  {r.stack_set} {r.target}/{r.region}: {r.reason}"
+        for r in rows
+        if r.reason and not r.healthy
+    ]
+    return "\n".join([*columns([header, *table]), *why, f"{healthy} of {len(rows)} healthy"])
 
 
 def render_json(rows: list[Row]) -> str:

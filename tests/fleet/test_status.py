@@ -35,3 +35,23 @@ def test_an_outdated_instance_runs_an_earlier_template_and_is_not_healthy():
     (row,) = _rows(state, {("111111111111", "us-east-1")}, by_unit=False)
     assert (row.template, row.healthy) == ("an earlier one", False)
     assert render_text([row]).splitlines()[-1] == "0 of 1 healthy"
+
+
+def test_why_an_instance_is_unhealthy_follows_the_table():
+    failed = Instance(
+        "111111111111",
+        "us-east-1",
+        "",
+        "OUTDATED",
+        "FAILED",
+        "NOT_CHECKED",
+        "stack",
+        reason="ResourceLogicalId:Database, Quota exceeded",
+        last_drift_check="2026-12-01T10:00:00+00:00",
+    )
+    (row,) = _rows(StackSetState("litellm", "body", "", (failed,)), set(), by_unit=False)
+    assert row.last_drift_check == "2026-12-01T10:00:00+00:00"
+    assert render_text([row]).splitlines()[-2:] == [
+        "  litellm 111111111111/us-east-1: ResourceLogicalId:Database, Quota exceeded",
+        "0 of 1 healthy",
+    ]
